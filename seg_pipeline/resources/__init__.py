@@ -1,0 +1,14 @@
+"""Dagster resources: shared infrastructure and the run's data sources."""
+from __future__ import annotations
+
+from seg_pipeline.resources.home import DataHome
+from seg_pipeline.resources.sources import LogSource, VideoSource
+
+
+def default_resources() -> dict:
+    """Resource instances used by the job unless a run config overrides their fields."""
+    return {
+        "home": DataHome(),
+        "video_source": VideoSource(),
+        "log_source": LogSource(),
+    }

@@ -1,0 +1,50 @@
+"""Which data a run reads: the video folder and the interaction log.
+
+Both default to the simulated demo world, so a bare `dagster job execute` works on a fresh
+machine; a run config points them at real data (see configs/).
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from dagster import ConfigurableResource
+
+DEMO = "demo"
+
+
+class VideoSource(ConfigurableResource):
+    """Where raw videos come from.
+
+    video_dir: "demo" (the demo world's videos), a folder path, or "none" to run on IDs only
+    (real logs usually come without the raw files; visual tables are then absent).
+    """
+
+    video_dir: str = DEMO
+    extensions: list[str] = [".mp4", ".mkv", ".webm", ".mov", ".avi"]
+    min_duration_s: float = 5.0
+    max_duration_s: float = 200.0
+
+    @property
+    def enabled(self) -> bool:
+        return self.video_dir.strip().lower() not in ("none", "")
+
+    @property
+    def uses_demo(self) -> bool:
+        return self.video_dir == DEMO
+
+
+class LogSource(ConfigurableResource):
+    """Where interaction logs come from, and how their columns map onto ours.
+
+    path: "demo" (the demo world's log) or a CSV/Parquet file (relative paths resolve against
+    the current directory). format: "demo", "segmm" or "kuairand"; `columns` overrides the
+    format's mapping {our_name: their_name} for other layouts.
+    """
+
+    path: str = DEMO
+    format: str = DEMO
+    columns: Optional[dict[str, str]] = None
+
+    @property
+    def uses_demo(self) -> bool:
+        return self.path == DEMO

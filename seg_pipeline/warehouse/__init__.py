@@ -1,0 +1,1 @@
+"""DuckDB warehouse: connections and the sql/*.sql statements that build each table."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from seg_pipeline.resources.home import DataHome
 from seg_pipeline.resources.sources import LogSource, VideoSource
+from seg_pipeline.resources.tracking import MlflowTracking
 
 
 def default_resources() -> dict:
@@ -11,4 +12,5 @@ def default_resources() -> dict:
         "home": DataHome(),
         "video_source": VideoSource(),
         "log_source": LogSource(),
+        "tracking": MlflowTracking(),
     }

@@ -1,0 +1,1 @@
+"""Position baselines: deterministic per-slot skip-frequency priors (SPEC 4)."""

@@ -1,0 +1,1 @@
+"""Evaluation: skip-prediction metrics, the report and its figures."""

@@ -19,6 +19,7 @@ WITH split_views AS (
         i.time_ms,
         i.duration_ms,
         i.playing_time_ms,
+        i.n_segments,
         s.split,
         least(i.playing_time_ms::DOUBLE / i.duration_ms, 1.0) AS view_ratio
     FROM interactions AS i
@@ -65,6 +66,7 @@ SELECT
     time_ms,
     duration_ms,
     playing_time_ms,
+    n_segments,
     split,
     bucket::INTEGER AS bucket,
     CASE WHEN bucket > 0 THEN upper[bucket] END AS bucket_lower_ms,

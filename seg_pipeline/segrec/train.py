@@ -1,0 +1,140 @@
+"""Fit one (backbone, variant, seed) with BCE on the aggregated logit; early-stop on valid AUC.
+
+Only the backbone (and SegAdjust's position weights) are optimised: interest scores are plain
+arrays in SegRecData, detached inside the weighting, so the segment-interest model stays frozen.
+"""
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from seg_pipeline.errors import ConfigError
+from seg_pipeline.segrec.backbones import BACKBONES, make_backbone
+from seg_pipeline.segrec.backbones.base import BackboneSpec
+from seg_pipeline.segrec.data import SegRecData
+from seg_pipeline.segrec.metrics import auc
+from seg_pipeline.segrec.variants import SegRecModel, Variant
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Backbone width and optimiser knobs shared by every run of one comparison."""
+
+    dim: int = 16
+    hidden: tuple[int, ...] = (64, 32)
+    dropout: float = 0.0
+    lr: float = 3e-3
+    weight_decay: float = 1e-6
+    batch_size: int = 512
+    max_epochs: int = 8
+    patience: int = 2
+    temperature: float = 1.0
+    use_visual: bool = True
+
+    def validate(self) -> "TrainConfig":
+        checks = [
+            (self.dim >= 1, "dim", "use e.g. 16"),
+            (all(h >= 1 for h in self.hidden), "hidden", "use positive layer widths, e.g. [64, 32]"),
+            (0 <= self.dropout < 1, "dropout", "use a value in [0, 1)"),
+            (self.lr > 0, "lr", "use e.g. 0.003"),
+            (self.weight_decay >= 0, "weight_decay", "use 0 or more"),
+            (self.batch_size >= 1, "batch_size", "use e.g. 512"),
+            (self.max_epochs >= 1, "max_epochs", "use at least 1"),
+            (self.patience >= 1, "patience", "use at least 1"),
+            (self.temperature > 0, "temperature", "use 1.0 (softmax of the raw scores, as the paper)"),
+        ]
+        for ok, name, fix in checks:
+            if not ok:
+                raise ConfigError(name, f"invalid value {getattr(self, name)!r}", fix)
+        return self
+
+
+@dataclass
+class FitResult:
+    valid_probs: np.ndarray
+    test_probs: np.ndarray
+    best_epoch: int
+    epochs_run: int
+    best_valid_auc: float
+    train_losses: list[float]
+    seconds: float
+
+
+def build_model(data: SegRecData, backbone: str, variant: Variant, cfg: TrainConfig) -> SegRecModel:
+    if backbone not in BACKBONES:
+        raise ConfigError("backbones", f"unknown backbone '{backbone}'", f"use any of {sorted(BACKBONES)}")
+    spec = BackboneSpec(
+        n_users=data.n_users,
+        n_videos=data.n_videos,
+        visual_dim=data.visual_dim if cfg.use_visual else 0,
+        dim=cfg.dim,
+        hidden=tuple(cfg.hidden),
+        dropout=cfg.dropout,
+    )
+    return SegRecModel(make_backbone(backbone, spec), variant, cfg.temperature)
+
+
+def predict(model: SegRecModel, data: SegRecData, idx: np.ndarray, cfg: TrainConfig,
+            batch_size: int = 4096) -> np.ndarray:
+    """Probabilities of an effective view for rows idx."""
+    model.eval()
+    out = []
+    with torch.no_grad():
+        for start in range(0, len(idx), batch_size):
+            rows = idx[start:start + batch_size]
+            batch = data.batch(rows, model.variant.interest, visual=cfg.use_visual)
+            out.append(torch.sigmoid(model(batch)).numpy())
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.float32)
+
+
+def fit_variant(data: SegRecData, backbone: str, variant: Variant, seed: int, cfg: TrainConfig) -> FitResult:
+    """Train on the train rows, keep the epoch with the best valid AUC, predict valid and test."""
+    started = time.perf_counter()
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    model = build_model(data, backbone, variant, cfg)
+    optimiser = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    loss_fn = nn.BCEWithLogitsLoss()
+    train, valid, test = data.rows("train"), data.rows("valid"), data.rows("test")
+    if len(train) == 0 or len(valid) == 0:
+        raise RuntimeError("SegRec needs train and valid rows (valid picks the epoch and the F1 threshold)")
+
+    best_auc, best_state, best_epoch, stale = -np.inf, None, 0, 0
+    losses: list[float] = []
+    epoch = 0
+    for epoch in range(1, cfg.max_epochs + 1):
+        model.train()
+        order = rng.permutation(train)
+        total = 0.0
+        for start in range(0, len(order), cfg.batch_size):
+            batch = data.batch(order[start:start + cfg.batch_size], variant.interest, visual=cfg.use_visual)
+            loss = loss_fn(model(batch), batch.label)
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            total += loss.item() * len(batch.label)
+        losses.append(total / len(order))
+        valid_auc = auc(data.label[valid], predict(model, data, valid, cfg))
+        if np.isnan(valid_auc):
+            valid_auc = -losses[-1]  # one-class valid split: fall back to the train loss
+        if valid_auc > best_auc:
+            best_auc, best_state, best_epoch, stale = valid_auc, copy.deepcopy(model.state_dict()), epoch, 0
+        else:
+            stale += 1
+            if stale >= cfg.patience:
+                break
+    model.load_state_dict(best_state)
+    return FitResult(
+        valid_probs=predict(model, data, valid, cfg),
+        test_probs=predict(model, data, test, cfg),
+        best_epoch=best_epoch,
+        epochs_run=epoch,
+        best_valid_auc=float(best_auc),
+        train_losses=losses,
+        seconds=time.perf_counter() - started,
+    )

@@ -1,0 +1,136 @@
+"""Backbones and weighting variants: shapes, masking, frozen interest weights, a short fit."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+
+from seg_pipeline.segrec.backbones import BACKBONES, make_backbone
+from seg_pipeline.segrec.backbones.base import BackboneSpec
+from seg_pipeline.segrec.batch import MAX_SEGMENTS, VIDEO_POSITION
+from seg_pipeline.segrec.data import SegRecData
+from seg_pipeline.segrec.metrics import auc
+from seg_pipeline.segrec.train import TrainConfig, fit_variant
+from seg_pipeline.segrec.variants import BASE_VARIANTS, SegRecModel, Variant, segrec_variant
+
+VARIANTS = list(BASE_VARIANTS) + [segrec_variant("id")]
+
+
+def toy_data(n: int = 240, n_users: int = 6, n_videos: int = 12, dim: int = 8, seed: int = 0) -> SegRecData:
+    """Views whose label is 1 for even users: learnable from the user id alone."""
+    rng = np.random.default_rng(seed)
+    user = rng.integers(1, n_users + 1, n)
+    video = rng.integers(1, n_videos + 1, n)
+    n_seg = rng.integers(1, 7, n)
+    hist = rng.integers(0, n_videos + 1, (n, 5))
+    vectors = rng.normal(size=(n_videos + 1, MAX_SEGMENTS, dim)).astype(np.float32)
+    vectors[0] = 0
+    split = np.array(["train"] * (n // 2) + ["valid"] * (n // 4) + ["test"] * (n - n // 2 - n // 4), dtype=object)
+    return SegRecData(
+        view_id=np.arange(n), user_ids=user.astype(str).astype(object), video_ids=video.astype(str).astype(object),
+        split=split, user=user, video=video, n_segments=n_seg,
+        label=(user % 2 == 0).astype(np.float32),
+        history_videos=hist, history_mask=hist > 0, n_users=n_users, n_videos=n_videos,
+        video_rows=video, history_rows=hist, segment_vectors=vectors, video_vectors=vectors.mean(axis=1),
+        interest={"id": rng.normal(size=(n, MAX_SEGMENTS)).astype(np.float32),
+                  "ItemPosition": rng.normal(size=(n, MAX_SEGMENTS)).astype(np.float32)},
+    )
+
+
+def spec_for(data: SegRecData, visual: bool = True) -> BackboneSpec:
+    return BackboneSpec(n_users=data.n_users, n_videos=data.n_videos,
+                        visual_dim=data.visual_dim if visual else 0, dim=4, hidden=(8,))
+
+
+@pytest.mark.parametrize("name", sorted(BACKBONES))
+@pytest.mark.parametrize("visual", [True, False])
+def test_backbone_scores_every_segment_slot(name, visual):
+    data = toy_data()
+    batch = data.batch(np.arange(10), visual=visual)
+    torch.manual_seed(0)
+    z = make_backbone(name, spec_for(data, visual))(batch)
+    assert z.shape == batch.positions.shape == (10, int(data.n_segments[:10].max()))
+    assert torch.isfinite(z).all()
+
+
+@pytest.mark.parametrize("name", sorted(BACKBONES))
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.name)
+def test_variant_output_ignores_padded_slots(name, variant):
+    """Appending padded slots with garbage vectors/scores changes no prediction."""
+    data = toy_data()
+    batch = data.batch(np.arange(16), interest=variant.interest)
+    torch.manual_seed(0)
+    model = SegRecModel(make_backbone(name, spec_for(data)), variant).eval()
+    extra = 3
+    pad = lambda t, fill: torch.cat([t, fill], dim=1)  # noqa: E731
+    b = batch.positions.shape[0]
+    padded = replace(
+        batch,
+        positions=pad(batch.positions, torch.zeros(b, extra, dtype=torch.long)),
+        mask=pad(batch.mask, torch.zeros(b, extra, dtype=torch.bool)),
+        segment_vectors=pad(batch.segment_vectors, 100 * torch.randn(b, extra, data.visual_dim)),
+        interest=None if batch.interest is None else pad(batch.interest, 100 * torch.randn(b, extra)),
+    )
+    with torch.no_grad():
+        y, y_padded = model(batch), model(padded)
+    assert y.shape == (16,)
+    torch.testing.assert_close(y, y_padded)
+
+
+def test_weights_sum_to_one_over_real_segments_and_follow_the_scores():
+    data = toy_data()
+    batch = data.batch(np.arange(8), interest="id")
+    model = SegRecModel(make_backbone("WideDeep", spec_for(data)), segrec_variant("id"))
+    _, w = model.segment_logits_and_weights(batch)
+    torch.testing.assert_close(w.sum(dim=1), torch.ones(8))
+    assert (w[~batch.mask] == 0).all()
+    expected = torch.softmax(batch.interest[0, : int(data.n_segments[0])], dim=0)
+    torch.testing.assert_close(w[0, : int(data.n_segments[0])], expected)
+
+
+def test_video_variant_scores_one_pseudo_segment():
+    data = toy_data()
+    batch = data.batch(np.arange(4))
+    model = SegRecModel(make_backbone("DIN", spec_for(data)), Variant("Video", "video"))
+    z, w = model.segment_logits_and_weights(batch)
+    assert z.shape == w.shape == (4, 1)
+    assert (batch.as_video_level().positions == VIDEO_POSITION).all()
+
+
+def test_frozen_interest_gets_no_gradient_and_is_not_changed_by_training():
+    data = toy_data()
+    before = {k: v.copy() for k, v in data.interest.items()}
+    batch = data.batch(np.arange(32), interest="id")
+    batch.interest.requires_grad_(True)
+    model = SegRecModel(make_backbone("WideDeep", spec_for(data)), segrec_variant("id"))
+    assert list(model.weighting.parameters()) == []  # nothing to learn in the weights
+    torch.nn.functional.binary_cross_entropy_with_logits(model(batch), batch.label).backward()
+    assert batch.interest.grad is None
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.backbone.parameters())
+    fit_variant(data, "WideDeep", segrec_variant("id"), seed=0, cfg=TrainConfig(dim=4, hidden=(8,), max_epochs=2))
+    for k in before:
+        np.testing.assert_array_equal(before[k], data.interest[k])
+
+
+def test_segadjust_learns_position_weights():
+    data = toy_data()
+    batch = data.batch(np.arange(32))
+    model = SegRecModel(make_backbone("WideDeep", spec_for(data)), Variant("SegAdjust", "learned"))
+    torch.nn.functional.binary_cross_entropy_with_logits(model(batch), batch.label).backward()
+    assert model.weighting.position_logits.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize("name", sorted(BACKBONES))
+def test_short_fit_learns_a_learnable_label_and_is_seeded(name):
+    data = toy_data()
+    cfg = TrainConfig(dim=4, hidden=(8,), lr=0.05, batch_size=32, max_epochs=6, patience=6)
+    first = fit_variant(data, name, Variant("SegSum", "uniform"), seed=1, cfg=cfg)
+    again = fit_variant(data, name, Variant("SegSum", "uniform"), seed=1, cfg=cfg)
+    test = data.rows("test")
+    labels = data.label[test]
+    assert first.test_probs.shape == (len(test),)
+    # label = user parity: test AUC well above chance
+    assert auc(labels, first.test_probs) > 0.9
+    np.testing.assert_allclose(first.test_probs, again.test_probs)

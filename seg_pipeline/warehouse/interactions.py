@@ -1,0 +1,82 @@
+"""Validated interactions and the rows rejected on the way, cut from one per-row verdict.
+
+Both tables come from the temporary table built by sql/interaction_validation.sql, so every input
+row is accepted or rejected exactly once: accepted + rejected = input rows by construction.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+
+from seg_pipeline.warehouse.db import run_sql, table_exists
+from seg_pipeline.warehouse.logs import LogSpec, stage_log
+
+SEGMENT_MS = 5000  # SPEC 1: segments are 5 s long.
+
+REJECTION_REASONS = (
+    "null_field",
+    "non_numeric",
+    "negative_time",
+    "duration_out_of_scope",
+    "unknown_video",
+    "duplicate",
+)
+
+
+@dataclass(frozen=True)
+class InteractionCounts:
+    input_rows: int
+    accepted: int
+    rejected_by_reason: dict[str, int] = field(default_factory=dict)
+    checked_videos: bool = False
+
+    @property
+    def rejected(self) -> int:
+        return sum(self.rejected_by_reason.values())
+
+
+def _prepare_known_videos(con: duckdb.DuckDBPyConnection, check_videos: bool) -> None:
+    if check_videos:
+        run_sql(con, "known_videos")
+    else:
+        # No video files in this run: an empty list that the validation never consults.
+        con.execute("CREATE OR REPLACE TEMP TABLE known_videos (video_id VARCHAR)")
+
+
+def build_interactions(
+    con: duckdb.DuckDBPyConnection,
+    spec: LogSpec,
+    *,
+    min_duration_ms: int,
+    max_duration_ms: int,
+    check_videos: bool,
+) -> InteractionCounts:
+    """Load the log and (re)build raw_interactions, interactions and rejected_interactions.
+
+    check_videos: reject views of videos missing from the `videos` table; only meaningful when
+    that table exists (runs on IDs alone have no video files to check against).
+    """
+    check_videos = bool(check_videos and table_exists(con, "videos"))
+    input_rows = stage_log(con, spec)
+    _prepare_known_videos(con, check_videos)
+    run_sql(
+        con,
+        "interaction_validation",
+        {
+            "min_duration_ms": int(min_duration_ms),
+            "max_duration_ms": int(max_duration_ms),
+            "check_videos": check_videos,
+        },
+    )
+    run_sql(con, "interactions", {"segment_ms": SEGMENT_MS})
+    run_sql(con, "rejected_interactions")
+    con.execute("DROP TABLE IF EXISTS interaction_validation")
+    con.execute("DROP TABLE IF EXISTS known_videos")
+    by_reason = dict(
+        con.execute("SELECT reason, count(*) FROM rejected_interactions GROUP BY reason ORDER BY reason").fetchall()
+    )
+    accepted = con.execute("SELECT count(*) FROM interactions").fetchone()[0]
+    return InteractionCounts(
+        input_rows=input_rows, accepted=accepted, rejected_by_reason=by_reason, checked_videos=check_videos
+    )

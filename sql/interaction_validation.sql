@@ -1,0 +1,117 @@
+-- One verdict per raw row (temporary table): reason IS NULL means accepted. interactions and
+-- rejected_interactions are both cut from this table, so accepted + rejected = input rows by
+-- construction. The first failing rule names the reason:
+--   null_field            a field is missing or blank
+--   non_numeric           a time is not a finite number (decimals are rounded to whole ms)
+--   negative_time         time_ms, duration_ms or playing_time_ms < 0
+--   duration_out_of_scope duration outside [$min_duration_ms, $max_duration_ms] (SPEC 1: 5-200 s)
+--   unknown_video         $check_videos and the video id is not in known_videos (the videos table)
+--   duplicate             same user, video, time, duration and playing time as an earlier valid row
+CREATE OR REPLACE TEMP TABLE interaction_validation AS
+WITH cleaned AS (
+    SELECT
+        source_row,
+        user_id AS raw_user_id,
+        video_id AS raw_video_id,
+        time_ms AS raw_time_ms,
+        duration_ms AS raw_duration_ms,
+        playing_time_ms AS raw_playing_time_ms,
+        nullif(trim(user_id), '') AS user_key,
+        nullif(trim(video_id), '') AS video_key,
+        nullif(trim(time_ms), '') AS time_text,
+        nullif(trim(duration_ms), '') AS duration_text,
+        nullif(trim(playing_time_ms), '') AS playing_text,
+        TRY_CAST(nullif(trim(time_ms), '') AS DOUBLE) AS time_num,
+        TRY_CAST(nullif(trim(duration_ms), '') AS DOUBLE) AS duration_num,
+        TRY_CAST(nullif(trim(playing_time_ms), '') AS DOUBLE) AS playing_num
+    FROM raw_interactions
+),
+numeric_ok AS (
+    SELECT
+        *,
+        -- 1e15 ms is ~31,700 years: beyond it a value cannot be a real time and would overflow.
+        coalesce(isfinite(time_num) AND abs(time_num) < 1e15, false) AS time_ok,
+        coalesce(isfinite(duration_num) AND abs(duration_num) < 1e15, false) AS duration_ok,
+        coalesce(isfinite(playing_num) AND abs(playing_num) < 1e15, false) AS playing_ok
+    FROM cleaned
+),
+judged AS (
+    SELECT
+        n.*,
+        CASE
+            WHEN user_key IS NULL OR video_key IS NULL OR time_text IS NULL
+                 OR duration_text IS NULL OR playing_text IS NULL THEN 'null_field'
+            WHEN NOT (time_ok AND duration_ok AND playing_ok) THEN 'non_numeric'
+            WHEN time_num < 0 OR duration_num < 0 OR playing_num < 0 THEN 'negative_time'
+            WHEN round(duration_num) < $min_duration_ms OR round(duration_num) > $max_duration_ms
+                THEN 'duration_out_of_scope'
+            WHEN $check_videos AND k.video_id IS NULL THEN 'unknown_video'
+        END AS first_reason,
+        CASE
+            WHEN user_key IS NULL OR video_key IS NULL OR time_text IS NULL
+                 OR duration_text IS NULL OR playing_text IS NULL
+                THEN 'missing ' || concat_ws(', ',
+                    CASE WHEN user_key IS NULL THEN 'user_id' END,
+                    CASE WHEN video_key IS NULL THEN 'video_id' END,
+                    CASE WHEN time_text IS NULL THEN 'time_ms' END,
+                    CASE WHEN duration_text IS NULL THEN 'duration_ms' END,
+                    CASE WHEN playing_text IS NULL THEN 'playing_time_ms' END)
+            WHEN NOT (time_ok AND duration_ok AND playing_ok)
+                THEN 'not a finite number: ' || concat_ws(', ',
+                    CASE WHEN NOT time_ok THEN 'time_ms=' || time_text END,
+                    CASE WHEN NOT duration_ok THEN 'duration_ms=' || duration_text END,
+                    CASE WHEN NOT playing_ok THEN 'playing_time_ms=' || playing_text END)
+            WHEN time_num < 0 OR duration_num < 0 OR playing_num < 0
+                THEN 'negative: ' || concat_ws(', ',
+                    CASE WHEN time_num < 0 THEN 'time_ms=' || time_text END,
+                    CASE WHEN duration_num < 0 THEN 'duration_ms=' || duration_text END,
+                    CASE WHEN playing_num < 0 THEN 'playing_time_ms=' || playing_text END)
+            WHEN round(duration_num) < $min_duration_ms OR round(duration_num) > $max_duration_ms
+                THEN 'duration_ms=' || duration_text || ' outside [' || $min_duration_ms::BIGINT
+                     || ', ' || $max_duration_ms::BIGINT || ']'
+            WHEN $check_videos AND k.video_id IS NULL
+                THEN 'video ' || video_key || ' is not in the videos table'
+        END AS first_detail
+    FROM numeric_ok AS n
+    LEFT JOIN known_videos AS k ON k.video_id = n.video_key
+),
+typed AS (
+    SELECT
+        *,
+        CASE WHEN first_reason IS NULL THEN round(time_num)::BIGINT END AS time_value,
+        CASE WHEN first_reason IS NULL THEN round(duration_num)::BIGINT END AS duration_value,
+        CASE WHEN first_reason IS NULL THEN round(playing_num)::BIGINT END AS playing_value
+    FROM judged
+),
+deduplicated AS (
+    SELECT
+        *,
+        -- Among valid rows, the first of each identical group is kept (first_reason IS NULL
+        -- joins the partition so invalid rows never shadow a valid one).
+        first_value(source_row) OVER (
+            PARTITION BY first_reason IS NULL, user_key, video_key, time_value, duration_value, playing_value
+            ORDER BY source_row
+        ) AS first_copy
+    FROM typed
+)
+SELECT
+    source_row,
+    raw_user_id,
+    raw_video_id,
+    raw_time_ms,
+    raw_duration_ms,
+    raw_playing_time_ms,
+    user_key,
+    video_key,
+    time_value,
+    duration_value,
+    playing_value,
+    CASE
+        WHEN first_reason IS NOT NULL THEN first_reason
+        WHEN first_copy <> source_row THEN 'duplicate'
+    END AS reason,
+    CASE
+        WHEN first_reason IS NOT NULL THEN first_detail
+        WHEN first_copy <> source_row THEN 'same as source_row ' || first_copy
+    END AS detail
+FROM deduplicated;

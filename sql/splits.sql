@@ -14,8 +14,8 @@
 -- than their valid views, which are no later than their test views: no future leaks into train.
 --
 -- protocol 'published' (the paper's, for comparability): examples ranked within the user by a
--- reproducible pseudo-random key, md5_number_upper('<seed>:<view_id>') (the same in any md5
--- implementation), then rank r of m goes to train if r < $train_fraction * m, valid if
+-- reproducible pseudo-random key, md5_number_upper('<seed>:<view_id>'), which any md5 gives back
+-- (Python: int.from_bytes(hashlib.md5(b'2024:17').digest()[:8], 'little')), then rank r of m goes to train if r < $train_fraction * m, valid if
 -- r < ($train_fraction + $valid_fraction) * m, else test (81/9/10 by default). Time plays no part.
 --
 -- cold_video: for valid and test rows, the video occurs in no train row; FALSE for train rows.

@@ -106,6 +106,9 @@ def _scan(con: duckdb.DuckDBPyConnection, path: Path, kind: str) -> duckdb.DuckD
         query = "SELECT * FROM read_csv($path, all_varchar = true, header = true)"
     else:
         query = "SELECT * FROM read_parquet($path)"
+    # DuckDB 2 refuses relational calls while an execute() result is unread (a fetchone() of a
+    # one-row answer counts); finish it first.
+    con.complete()
     try:
         return con.sql(query, params={"path": str(path)})
     except duckdb.Error as exc:

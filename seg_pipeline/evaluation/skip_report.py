@@ -1,0 +1,150 @@
+"""Everything the skip-prediction report computes, as plain functions over arrays and frames:
+metrics for each scored method, the segment_scores rows, and the report files. The Dagster asset
+only reads the warehouse, scores the models, and writes results back."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional, Sequence
+
+import numpy as np
+import pandas as pd
+
+from seg_pipeline.evaluation.figures import HeatmapExample, interest_heatmaps, metrics_bar_chart
+from seg_pipeline.evaluation.metrics import N_SLOTS, RANK_METRICS, leave_distribution
+from seg_pipeline.evaluation.report_doc import (
+    MODEL_METHOD,
+    NO_MODALITY,
+    Report,
+    comparison_table,
+    method_label,
+)
+from seg_pipeline.evaluation.skip_eval import SUBSETS, evaluate_method
+
+METRIC_COLUMNS = ["method", "modality", "protocol", "subset", "metric", "value", "n_views"]
+
+
+@dataclass
+class ScoredMethod:
+    """One method's interest matrix over the evaluated views (rows aligned with the views frame)."""
+
+    method: str
+    modality: str
+    scores: np.ndarray
+
+    @property
+    def label(self) -> str:
+        return method_label(self.method, self.modality)
+
+
+def evaluate_all(views: pd.DataFrame, scored: Sequence[ScoredMethod], seed: int = 0,
+                 latent: Optional[np.ndarray] = None) -> pd.DataFrame:
+    """Long-format metric rows for every method (the skip_prediction_metrics schema)."""
+    rows: list[dict] = []
+    for item in scored:
+        rows += evaluate_method(item.method, item.modality, item.scores, views, seed=seed, latent=latent)
+    return pd.DataFrame(rows, columns=METRIC_COLUMNS)
+
+
+def segment_score_frame(views: pd.DataFrame, scores: np.ndarray, modality: str) -> pd.DataFrame:
+    """One row per real segment of each view; the end slot's score rides along as end_slot_score."""
+    n_segments = views["n_segments"].to_numpy(dtype=np.int64)
+    probs = leave_distribution(np.nan_to_num(scores, nan=0.0), n_segments)
+    rows, slots = np.nonzero(np.arange(N_SLOTS)[None, :] < n_segments[:, None])
+    return pd.DataFrame({
+        "user_id": views["user_id"].to_numpy()[rows],
+        "video_id": views["video_id"].to_numpy()[rows],
+        "view_id": views["view_id"].to_numpy()[rows],
+        "segment_idx": slots,
+        "score": scores[rows, slots].astype(np.float64),
+        "modality": modality,
+        "leave_probability": probs[rows, slots],
+        "end_slot_score": scores[rows, n_segments[rows]].astype(np.float64),
+        "n_segments": n_segments[rows],
+    })
+
+
+def pick_heatmap_views(views: pd.DataFrame, count: int, seed: int = 0) -> np.ndarray:
+    """Row indices of a few test views worth looking at: mid-length videos (4..20 segments) when
+    there are any, half of them skips before the end, chosen with a fixed seed."""
+    if count <= 0 or views.empty:
+        return np.zeros(0, dtype=np.int64)
+    n = views["n_segments"].to_numpy()
+    skip = views["target_slot"].to_numpy() < n
+    pool = np.flatnonzero((n >= 4) & (n <= 20))
+    if pool.size == 0:
+        pool = np.arange(len(views))
+    rng = np.random.default_rng(seed)
+    skips, rest = pool[skip[pool]], pool[~skip[pool]]
+    take_skips = min(len(skips), max(count - len(rest), (count + 1) // 2))
+    chosen = list(rng.choice(skips, take_skips, replace=False)) if take_skips else []
+    take_rest = min(len(rest), count - len(chosen))
+    chosen += list(rng.choice(rest, take_rest, replace=False)) if take_rest else []
+    return np.sort(np.asarray(chosen, dtype=np.int64))
+
+
+def heatmap_examples(views: pd.DataFrame, scored: Sequence[ScoredMethod], rows: Sequence[int],
+                     latent: Optional[np.ndarray] = None) -> list[HeatmapExample]:
+    examples = []
+    for row in rows:
+        view = views.iloc[int(row)]
+        n, target = int(view["n_segments"]), int(view["target_slot"])
+        left = "watched to the end" if target == n else f"left in segment {target}"
+        lines = [(item.label, item.scores[row]) for item in scored if item.method != "Random"]
+        if latent is not None:
+            lines.append(("latent truth", latent[row]))
+        examples.append(HeatmapExample(
+            title=f"view {view['view_id']}: user {view['user_id']}, video {view['video_id']}, "
+                  f"{n} segments, {left}",
+            n_segments=n, target_slot=target, rows=lines))
+    return examples
+
+
+@dataclass
+class ReportFiles:
+    markdown: Path
+    html: Path
+    bar_chart: Path
+    heatmaps: Optional[Path]
+    metrics_csv: Path
+    primary_table: pd.DataFrame
+
+
+def write_report(out_dir: Path, metrics: pd.DataFrame, views: pd.DataFrame,
+                 scored: Sequence[ScoredMethod], facts: list[str], heatmap_count: int = 6,
+                 seed: int = 0, latent: Optional[np.ndarray] = None,
+                 notes: Sequence[str] = ()) -> ReportFiles:
+    """Markdown + HTML report, bar chart, heatmaps and the metrics CSV in `out_dir`."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    order = [item.label for item in scored]
+    sections = []
+    for protocol, name in (("segments_end", "Primary protocol (real segments + end slot)"),
+                           ("slots40", "Published protocol (40 slots, padding ranked)")):
+        for subset in SUBSETS:
+            table = comparison_table(metrics, protocol, subset, order)
+            if protocol == "slots40":
+                table = table[[c for c in table.columns if c in RANK_METRICS or c == "views"]]
+            sections.append((f"{name}: {subset} test views", table))
+    primary = sections[0][1]
+    bar = metrics_bar_chart(primary, RANK_METRICS, out_dir / "metrics_bar.png",
+                            "Skip prediction on all test views (primary protocol)")
+    images = [("Metrics (primary protocol, all test views)", bar.name)]
+    heat_path = None
+    rows = pick_heatmap_views(views, heatmap_count, seed)
+    if rows.size:
+        heat_path = interest_heatmaps(heatmap_examples(views, scored, rows, latent),
+                                      out_dir / "segment_interest_heatmaps.png")
+        images.append(("Segment interest of sample test views (red box: true leave slot)", heat_path.name))
+    report = Report(title="Skip prediction report", facts=facts, sections=sections, images=images,
+                    notes=list(notes))
+    md = out_dir / "skip_prediction_report.md"
+    md.write_text(report.markdown())
+    page = out_dir / "skip_prediction_report.html"
+    page.write_text(report.html())
+    csv = out_dir / "skip_prediction_metrics.csv"
+    metrics.to_csv(csv, index=False)
+    return ReportFiles(md, page, bar, heat_path, csv, primary)
+
+
+__all__ = ["MODEL_METHOD", "NO_MODALITY", "ScoredMethod", "evaluate_all", "segment_score_frame",
+           "pick_heatmap_views", "write_report", "ReportFiles"]

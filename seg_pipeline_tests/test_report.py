@@ -1,0 +1,169 @@
+"""skip_prediction_report on a hand-made warehouse (baselines only): real DuckDB, real Dagster
+materialize, real MLflow SQLite store. Expected values are worked out by hand in the comments."""
+from __future__ import annotations
+
+import math
+
+import mlflow
+import numpy as np
+import pandas as pd
+import pytest
+from dagster import materialize
+
+from seg_pipeline.assets.report import (
+    SkipPredictionReportConfig,
+    every_method_present,
+    metric_values_in_range,
+    model_beats_position_baselines,
+    segment_scores_cover_test_views,
+    skip_prediction_report,
+)
+from seg_pipeline.errors import ConfigError
+from seg_pipeline.evaluation.latent import spearman_latent
+from seg_pipeline.evaluation.metrics import N_SLOTS
+from seg_pipeline.evaluation.skip_report import segment_score_frame
+from seg_pipeline.resources import DataHome, LogSource, MlflowTracking
+from seg_pipeline.warehouse.db import connect
+
+# view_id, user, video, N, target_slot, duration_ms, playing_time_ms, split, cold_video
+VIEWS = [
+    (0, "u1", "vA", 2, 0, 8000, 1000, "train", None),
+    (1, "u1", "vB", 3, 0, 15000, 3000, "train", None),
+    (2, "u2", "vA", 2, 0, 8000, 4000, "valid", False),
+    (3, "u2", "vB", 3, 1, 15000, 6000, "train", None),
+    (10, "u1", "vA", 2, 0, 8000, 2000, "test", False),
+    (11, "u2", "vC", 2, 2, 10000, 10000, "test", True),  # full watch of a cold video
+    (12, "u1", "vB", 3, 1, 15000, 7000, "test", False),
+]
+# Fit views 0-3 leave at slot 0 three times and slot 1 once: AllPosition interest -.75, -.25, 0, ...
+# Test ranks under AllPosition: view 10 -> 1, view 11 (end slot, interest 0 like nothing) -> 3,
+# view 12 -> 2.
+LATENT = [("u1", "vA", [0.2, 0.1]), ("u2", "vC", [0.3, 0.6]), ("u1", "vB", [0.1, 0.5, 0.9])]
+
+
+def build_warehouse(layout) -> None:
+    frame = pd.DataFrame(VIEWS, columns=["view_id", "user_id", "video_id", "n_segments", "target_slot",
+                                         "duration_ms", "playing_time_ms", "split", "cold_video"])
+    with connect(layout.warehouse) as con:
+        con.register("v", frame)
+        con.execute("""
+            CREATE TABLE skip_labels AS SELECT view_id::BIGINT AS view_id, user_id, video_id,
+                view_id * 1000 AS time_ms, duration_ms::BIGINT AS duration_ms,
+                playing_time_ms::BIGINT AS playing_time_ms, n_segments::INTEGER AS n_segments,
+                CASE WHEN target_slot < n_segments THEN target_slot END::INTEGER AS skip_segment,
+                target_slot::INTEGER AS target_slot, least(target_slot + 1, n_segments)::INTEGER AS watched_segments,
+                target_slot = n_segments AS full_watch
+            FROM v""")
+        con.execute("CREATE TABLE splits AS SELECT view_id::BIGINT AS view_id, user_id, split, "
+                    "cold_video::BOOLEAN AS cold_video, 'temporal' AS protocol FROM v")
+    truth = [(u, v, i, x) for u, v, values in LATENT for i, x in enumerate(values)]
+    layout.demo_dir.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(truth, columns=["user_id", "video_id", "segment_idx", "interest"]).to_parquet(
+        layout.demo_dir / "ground_truth_interest.parquet")
+
+
+RESOURCES = {"home": DataHome(), "tracking": MlflowTracking(), "log_source": LogSource()}
+CHECKS = [metric_values_in_range, every_method_present, segment_scores_cover_test_views,
+          model_beats_position_baselines]
+
+
+def metric(table: pd.DataFrame, method: str, protocol: str, subset: str, name: str) -> float:
+    row = table[(table.method == method) & (table.protocol == protocol) & (table.subset == subset)
+                & (table.metric == name)]
+    assert len(row) == 1, (method, protocol, subset, name)
+    return float(row["value"].iloc[0])
+
+
+def test_report_with_baselines_only(data_home):
+    build_warehouse(data_home)
+    result = materialize([skip_prediction_report, *CHECKS], resources=RESOURCES)
+    assert result.success
+    with connect(data_home.warehouse, read_only=True) as con:
+        table = con.execute("SELECT * FROM skip_prediction_metrics").df()
+        n_scores = con.execute("SELECT count(*) FROM segment_scores").fetchone()[0]
+        priors = con.execute("SELECT count(*) FROM position_priors WHERE prior = 'all'").fetchone()[0]
+    assert set(table.method) == {"Random", "AllPosition", "UserPosition", "ItemPosition", "DurationPosition"}
+    assert set(table.modality) == {"none"} and set(table.protocol) == {"segments_end", "slots40"}
+    assert set(table.subset) == {"all", "cold", "warm"}
+    assert n_scores == 0 and priors == 2  # no model: empty segment_scores; slots 0 and 1 seen
+
+    # AllPosition ranks 1, 3, 2 (see VIEWS).
+    assert metric(table, "AllPosition", "segments_end", "all", "HR@1") == pytest.approx(1 / 3)
+    assert metric(table, "AllPosition", "segments_end", "all", "HR@5") == 1.0
+    assert metric(table, "AllPosition", "segments_end", "all", "NDCG@5") == pytest.approx(
+        (1 + 0.5 + 1 / math.log2(3)) / 3)
+    assert metric(table, "AllPosition", "segments_end", "cold", "NDCG@5") == pytest.approx(0.5)
+    assert metric(table, "AllPosition", "segments_end", "warm", "HR@1") == pytest.approx(0.5)
+    assert metric(table, "AllPosition", "slots40", "all", "HR@1") == pytest.approx(1 / 3)
+    # Within-view Spearman vs latent truth: view 10 -1, view 11 +1, view 12 +1 -> 1/3.
+    assert metric(table, "AllPosition", "segments_end", "all", "spearman_latent") == pytest.approx(1 / 3)
+    # Watch time of view 10: P(leave) = softmax(.75, .25, 0) over times 2.5, 7.5, 8 s; truth 2 s.
+    p = np.exp([0.75, 0.25, 0.0]) / np.exp([0.75, 0.25, 0.0]).sum()
+    expected_10 = abs(p @ [2.5, 7.5, 8.0] - 2.0)
+    mae_rows = table[(table.method == "AllPosition") & (table.metric == "MAE")]
+    assert set(mae_rows.protocol) == {"segments_end"}
+    assert metric(table, "AllPosition", "segments_end", "all", "MAE") > 0
+    assert len(table[(table.method == "AllPosition") & (table.metric == "MAE") & (table.subset == "warm")]) == 1
+    cold_mae = metric(table, "AllPosition", "segments_end", "cold", "MAE")  # view 11 alone: N=2, 10 s, truth 10 s
+    assert cold_mae == pytest.approx(abs(p @ [2.5, 7.5, 10.0] - 10.0))
+    assert metric(table, "AllPosition", "segments_end", "warm", "MAE_segments") * 5 == pytest.approx(
+        (expected_10 + abs(np.exp([0.75, 0.25, 0, 0]) / np.exp([0.75, 0.25, 0, 0]).sum() @ [2.5, 7.5, 12.5, 15.0] - 7.0)) / 2)
+
+    checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert checks["metric_values_in_range"].passed
+    assert checks["every_method_present"].passed
+    assert checks["segment_scores_cover_test_views"].passed  # no trained modality to cover
+    assert not checks["model_beats_position_baselines"].passed  # a warning: no model
+
+    mat = result.asset_materializations_for_node("skip_prediction_report")[0]
+    run_id = mat.metadata["mlflow_run_id"].value
+    assert "AllPosition" in mat.metadata["comparison_all"].value
+    assert set(table.mlflow_run_id) == {run_id}
+    mlflow.set_tracking_uri(data_home.mlflow_tracking_uri)
+    run = mlflow.get_run(run_id)
+    assert run.data.tags["dagster_run_id"] == result.run_id
+    assert run.data.metrics["segments_end/all/AllPosition/HR_at_1"] == pytest.approx(1 / 3)
+    artifacts = {a.path for a in mlflow.artifacts.list_artifacts(run_id=run_id, artifact_path="report")}
+    assert {"report/skip_prediction_report.md", "report/skip_prediction_report.html", "report/metrics_bar.png",
+            "report/segment_interest_heatmaps.png", "report/skip_prediction_metrics.csv"} <= artifacts
+
+
+def test_no_ground_truth_for_real_logs(data_home, tmp_path):
+    build_warehouse(data_home)
+    resources = {**RESOURCES, "log_source": LogSource(path=str(tmp_path / "log.csv"), format="segmm")}
+    result = materialize([skip_prediction_report], resources=resources)
+    with connect(data_home.warehouse, read_only=True) as con:
+        metrics = {m for (m,) in con.execute("SELECT DISTINCT metric FROM skip_prediction_metrics").fetchall()}
+    assert result.success and not any(m.startswith("spearman") for m in metrics)
+    assert {"HR@1", "HR@5", "HR@10", "NDCG@5", "NDCG@10", "MAE", "MAE_segments"} == metrics
+
+
+def test_config_rejects_leaky_or_unknown_settings():
+    with pytest.raises(ConfigError, match="fit_splits"):
+        SkipPredictionReportConfig(fit_splits=["train", "test"]).validate()
+    with pytest.raises(ConfigError, match="baselines"):
+        SkipPredictionReportConfig(baselines=["Popularity"]).validate()
+
+
+def test_spearman_latent_by_hand():
+    scores = np.zeros((2, N_SLOTS))
+    scores[0, :3] = [3, 2, 1]
+    scores[1, :2] = [1, 2]
+    latent = np.full((2, N_SLOTS), np.nan)
+    latent[0, :3] = [0.1, 0.3, 0.2]  # ranks 1 3 2 vs 3 2 1 -> rho = -0.5
+    latent[1, :2] = [0.5, 0.9]  # +1
+    got = spearman_latent(scores, latent, np.array([3, 2]))
+    assert got["spearman_latent"] == pytest.approx((-0.5 + 1) / 2)
+    # Pooled over 5 pairs: scores 3 2 1 1 2, truth .1 .3 .2 .5 .9.
+    assert got["spearman_latent_pooled"] == pytest.approx(pd.Series([3, 2, 1, 1, 2]).corr(
+        pd.Series([0.1, 0.3, 0.2, 0.5, 0.9]), method="spearman"))
+
+
+def test_segment_score_frame_keeps_end_slot_out_of_rows():
+    views = pd.DataFrame({"view_id": [7], "user_id": ["u"], "video_id": ["v"], "n_segments": [2]})
+    scores = np.full((1, N_SLOTS), np.nan)
+    scores[0, :3] = [0.0, 0.0, 0.0]
+    frame = segment_score_frame(views, scores, "id")
+    assert frame["segment_idx"].tolist() == [0, 1]
+    assert frame["end_slot_score"].tolist() == [0.0, 0.0]
+    assert frame["leave_probability"].tolist() == pytest.approx([1 / 3, 1 / 3])

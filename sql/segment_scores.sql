@@ -1,0 +1,18 @@
+-- Interest score of every real segment of every test view, per trained model modality, for
+-- people to query (thumbnails, editing suggestions). Input: the registered frame segment_scores_input.
+-- The end slot (slot n_segments, "watched to the end") is not a segment and gets no row; its score
+-- is repeated on every row of the view as end_slot_score. leave_probability is
+-- P(leave in this segment) over slots 0..n_segments (softmax of negated scores, SPEC 4).
+CREATE OR REPLACE TABLE segment_scores AS
+SELECT CAST(user_id AS VARCHAR) AS user_id,
+       CAST(video_id AS VARCHAR) AS video_id,
+       CAST(view_id AS BIGINT) AS view_id,
+       CAST(segment_idx AS INTEGER) AS segment_idx,
+       CAST(score AS DOUBLE) AS score,
+       CAST(modality AS VARCHAR) AS modality,
+       CAST(leave_probability AS DOUBLE) AS leave_probability,
+       CAST(end_slot_score AS DOUBLE) AS end_slot_score,
+       CAST(n_segments AS INTEGER) AS n_segments,
+       CAST($mlflow_run_id AS VARCHAR) AS mlflow_run_id
+FROM segment_scores_input
+ORDER BY modality, view_id, segment_idx;

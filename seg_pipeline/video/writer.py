@@ -9,24 +9,44 @@ import av
 import numpy as np
 
 
-def write_mp4(path: str | Path, frames: Iterable[np.ndarray], fps: int, crf: int = 28) -> Path:
-    """Encode RGB uint8 frames (H x W x 3, even H and W) as H.264 yuv420p; returns the path.
+# Encoder options per codec: libx264 is the default; libsvtav1 makes AV1 files, which decord
+# cannot open, so tests can exercise the PyAV fallback with a real file.
+_CODEC_OPTIONS = {
+    "libx264": lambda crf: {"crf": str(crf), "preset": "veryfast"},
+    "libsvtav1": lambda crf: {"crf": str(crf), "preset": "12"},
+}
 
-    Frames are streamed, so a long video never sits in memory at once.
+
+def write_mp4(
+    path: str | Path,
+    frames: Iterable[np.ndarray],
+    fps: int,
+    crf: int = 28,
+    codec: str = "libx264",
+    faststart: bool = False,
+) -> Path:
+    """Encode RGB uint8 frames (H x W x 3, even H and W) as yuv420p (H.264 by default); returns the path.
+
+    Frames are streamed, so a long video never sits in memory at once. `faststart` puts the
+    container index (moov) before the data, as web-ready files do; such a file cut short still
+    opens and silently yields fewer frames, the case the probe must catch.
     """
+    if codec not in _CODEC_OPTIONS:
+        raise ValueError(f"unsupported codec {codec!r}; use one of {sorted(_CODEC_OPTIONS)}")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with av.open(str(path), mode="w") as container:
+    options = {"movflags": "faststart"} if faststart else {}
+    with av.open(str(path), mode="w", options=options) as container:
         stream = None
         for frame in frames:
             if stream is None:
                 height, width = frame.shape[:2]
                 if height % 2 or width % 2:
                     raise ValueError(f"H.264 yuv420p needs even frame sizes, got {width}x{height}")
-                stream = container.add_stream("libx264", rate=Fraction(fps))
+                stream = container.add_stream(codec, rate=Fraction(fps))
                 stream.width, stream.height = width, height
                 stream.pix_fmt = "yuv420p"
-                stream.options = {"crf": str(crf), "preset": "veryfast"}
+                stream.options = _CODEC_OPTIONS[codec](crf)
             for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
                 container.mux(packet)
         if stream is None:

@@ -1,0 +1,1 @@
+"""Visual features: CLIP image embeddings of sampled segment frames (plain code, no Dagster)."""

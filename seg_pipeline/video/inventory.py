@@ -1,0 +1,114 @@
+"""The probe stage as one function: a folder in, accepted videos and rejected files out.
+
+Nothing is dropped: every file with a video extension ends up either as a video or as a
+rejection with its reason, and the two lists are what the `videos` and `video_errors` tables hold.
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import pyarrow as pa
+
+from seg_pipeline.errors import ConfigError
+from seg_pipeline.video.probe import DECODERS, VideoInfo, VideoRejected, probe_video, scope_problem
+from seg_pipeline.video.rejections import Rejection, count_by_kind
+from seg_pipeline.video.scan import scan_video_dir
+from seg_pipeline.video.segments import n_segments
+
+
+@dataclass(frozen=True)
+class AcceptedVideo:
+    video_id: str
+    info: VideoInfo
+
+    @property
+    def n_segments(self) -> int:
+        return n_segments(self.info.duration_ms)
+
+
+@dataclass
+class Inventory:
+    videos: list[AcceptedVideo] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+    ignored_files: int = 0
+    seconds: float = 0.0
+    bytes_read: int = 0
+
+    def rejections_by_kind(self) -> dict[str, int]:
+        return count_by_kind(self.rejections)
+
+
+def check_probe_settings(min_duration_s: float, max_duration_s: float, decoder: str,
+                         truncation_tolerance_s: float) -> None:
+    """Fail fast on settings that would make every file look bad (or none)."""
+    if not 0 <= min_duration_s < max_duration_s:
+        raise ConfigError("video_source.min_duration_s / max_duration_s",
+                          f"need 0 <= min < max, got {min_duration_s} and {max_duration_s}",
+                          "use e.g. 5 and 200 (SPEC 1)")
+    if decoder not in DECODERS:
+        raise ConfigError("raw_videos.config.decoder", f"unknown decoder {decoder!r}", f"use one of {DECODERS}")
+    if truncation_tolerance_s < 0:
+        raise ConfigError("raw_videos.config.truncation_tolerance_s", "must be >= 0", "use e.g. 0.5")
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
+
+
+def take_inventory(folder: str | Path, extensions: Iterable[str], min_duration_s: float = 5.0,
+                   max_duration_s: float = 200.0, decoder: str = "auto", recursive: bool = False,
+                   truncation_tolerance_s: float = 0.5) -> Inventory:
+    """Probe every candidate file; accept readable, whole, in-scope videos, reject the rest."""
+    check_probe_settings(min_duration_s, max_duration_s, decoder, truncation_tolerance_s)
+    started = time.perf_counter()
+    scan = scan_video_dir(folder, extensions, recursive=recursive)
+    out = Inventory(ignored_files=scan.ignored)
+    for path, reason in scan.duplicates:
+        out.rejections.append(Rejection(str(path), path.stem, "duplicate_video_id", reason, _size(path)))
+    for candidate in scan.candidates:
+        path = candidate.path
+        try:
+            info = probe_video(path, decoder=decoder, truncation_tolerance_s=truncation_tolerance_s)
+        except VideoRejected as rejected:
+            out.rejections.append(Rejection(str(path), candidate.video_id, rejected.kind, rejected.reason, _size(path)))
+            continue
+        out.bytes_read += info.size_bytes
+        problem = scope_problem(info.duration_ms / 1000.0, min_duration_s, max_duration_s)
+        if problem:
+            out.rejections.append(Rejection(str(path), candidate.video_id, "out_of_scope", problem, info.size_bytes))
+            continue
+        out.videos.append(AcceptedVideo(candidate.video_id, info))
+    out.rejections.sort(key=lambda r: r.path)
+    out.seconds = time.perf_counter() - started
+    return out
+
+
+_VIDEO_SCHEMA = pa.schema([
+    ("video_id", pa.string()), ("path", pa.string()), ("size_bytes", pa.int64()),
+    ("content_hash", pa.string()), ("duration_ms", pa.int64()), ("n_segments", pa.int32()),
+    ("fps", pa.float64()), ("width", pa.int32()), ("height", pa.int32()), ("n_frames", pa.int32()),
+    ("declared_frames", pa.int32()), ("codec", pa.string()), ("decoder", pa.string()),
+])
+
+def videos_arrow(videos: list[AcceptedVideo]) -> pa.Table:
+    rows = []
+    for v in videos:
+        info = asdict(v.info)
+        rows.append({**{k: info[k] for k in ("path", "size_bytes", "content_hash", "fps", "width", "height",
+                                             "n_frames", "declared_frames", "codec", "decoder")},
+                     "video_id": v.video_id, "duration_ms": v.info.duration_ms, "n_segments": v.n_segments})
+    return pa.Table.from_pylist(rows, schema=_VIDEO_SCHEMA)
+
+
+def resolve_video_dir(video_dir: str, demo_videos_dir: Path) -> Path:
+    """'demo' means the demo world's folder; anything else is a path (~ and $VARS expanded)."""
+    if video_dir == "demo":
+        return demo_videos_dir
+    return Path(os.path.expandvars(video_dir)).expanduser().resolve()

@@ -1,0 +1,16 @@
+-- One CLIP vector per (video, segment). `cached_embeddings` is the caller's scan of the per-video
+-- Parquet cache files (keyed by content hash), joined to `videos` for the current video ids.
+CREATE OR REPLACE TABLE segment_embeddings AS
+SELECT
+    v.video_id,
+    e.segment_idx,
+    e.embedding,
+    e.model,
+    e.weights,
+    e.weights_fingerprint,
+    e.frames_per_segment,
+    e.content_hash
+FROM cached_embeddings AS e
+JOIN videos AS v ON v.content_hash = e.content_hash
+WHERE list_contains($video_ids, v.video_id)
+ORDER BY v.video_id, e.segment_idx;

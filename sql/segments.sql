@@ -1,0 +1,12 @@
+-- 5-s segments of every video (SPEC 1: N = ceil(duration_ms / 5000)) and the frames sampled for
+-- each; rows come from seg_pipeline.video.segments as the registered relation `planned_segments`.
+CREATE OR REPLACE TABLE segments AS
+SELECT
+    CAST(p.video_id AS VARCHAR) AS video_id,
+    CAST(p.segment_idx AS INTEGER) AS segment_idx,
+    CAST(p.start_s AS DOUBLE) AS start_s,
+    CAST(p.end_s AS DOUBLE) AS end_s,
+    CAST(p.frame_indices AS INTEGER[]) AS frame_indices,
+    CAST($frames_per_segment AS INTEGER) AS frames_per_segment
+FROM planned_segments AS p
+ORDER BY video_id, segment_idx;

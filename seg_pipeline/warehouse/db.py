@@ -57,7 +57,7 @@ def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
         con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = $name",
             {"name": name},
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         > 0
     )
 
@@ -75,4 +75,4 @@ def table_schema(con: duckdb.DuckDBPyConnection, name: str) -> list[tuple[str, s
 def row_count(con: duckdb.DuckDBPyConnection, name: str) -> int:
     # Identifiers cannot be bound; quote_ident-style escaping keeps the name a single identifier.
     quoted = '"' + name.replace('"', '""') + '"'
-    return con.execute(f"SELECT count(*) FROM {quoted}").fetchone()[0]
+    return con.execute(f"SELECT count(*) FROM {quoted}").fetchall()[0][0]

@@ -3,7 +3,6 @@
 Thin wrappers over seg_pipeline.warehouse (SQL in sql/); each opens the DuckDB file only while it
 builds its table, reports counts in metadata, and has its invariants checked beside it.
 """
-from __future__ import annotations
 
 import time
 from typing import Optional

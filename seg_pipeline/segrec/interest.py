@@ -1,0 +1,113 @@
+"""Frozen per-segment scores that SegRec's weights come from, out-of-fold for train rows.
+
+A score fit on the very views it scores knows where each of them was skipped, and the skip point
+nearly determines the effective-view label (SPEC 7). So train views are cut into folds by
+view_id % n_folds; the scores of fold k come from a prior / model fit on the other folds only.
+Valid and test views use the statistic fit on all train views (for the segment-interest model:
+the checkpoint the `segment_interest_model` asset trained).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from seg_pipeline.baselines.position import ItemPosition
+from seg_pipeline.segrec.batch import MAX_SEGMENTS
+from seg_pipeline.warehouse.db import run_sql
+
+ALL_TRAIN = -1  # the fold id of scores fit on every train view (used for valid and test rows)
+ITEM_POSITION = "ItemPosition"
+
+
+@dataclass
+class InterestScores:
+    """Scores for every row of a SegRecData (n, 40) and the fold that produced each row."""
+
+    source: str
+    scores: np.ndarray
+    fold: np.ndarray  # -1 = fit on all train views
+
+
+def fold_of(view_ids: np.ndarray, splits: np.ndarray, n_folds: int) -> np.ndarray:
+    """Fold of each train view (view_id % n_folds); ALL_TRAIN for valid/test views."""
+    view_ids = np.asarray(view_ids, dtype=np.int64)
+    return np.where(np.asarray(splits) == "train", view_ids % n_folds, ALL_TRAIN).astype(np.int64)
+
+
+def item_position_scores(
+    con: duckdb.DuckDBPyConnection, views: pd.DataFrame, folds: np.ndarray, n_folds: int
+) -> InterestScores:
+    """ItemPosition interest (SPEC 4) per view, fit without the view's own fold.
+
+    views: view_id, user_id, video_id, n_segments (the baselines' score() input).
+    """
+    run_sql(con, "segrec_fold_priors", {"n_folds": n_folds})
+    priors = con.execute("SELECT fold, prior, group_key, slot, skips, views FROM segrec_fold_priors").df()
+    scores = np.zeros((len(views), MAX_SEGMENTS), dtype=np.float32)
+    for fold in np.unique(folds):
+        rows = np.flatnonzero(folds == fold)
+        fit = priors[priors["fold"] == fold].drop(columns="fold")
+        prior = ItemPosition().fit(fit)
+        scores[rows] = prior.score(views.iloc[rows])[:, :MAX_SEGMENTS]
+    return InterestScores(ITEM_POSITION, scores, folds.copy())
+
+
+def model_scores(
+    modality: str,
+    view_ids: np.ndarray,
+    folds: np.ndarray,
+    score_all_train: Callable[[np.ndarray], np.ndarray],
+    score_out_of_fold: Callable[[int, np.ndarray], np.ndarray],
+) -> InterestScores:
+    """Segment-interest scores per view: valid/test from the full model, train rows out of fold.
+
+    score_all_train(view_ids) -> (k, 41) scores from the model trained on every train view;
+    score_out_of_fold(fold, view_ids) -> (k, 41) scores of that fold's views from a model trained
+    on the other folds. Both return rows in the order of the view ids given.
+    """
+    scores = np.zeros((len(view_ids), MAX_SEGMENTS), dtype=np.float32)
+    for fold in np.unique(folds):
+        rows = np.flatnonzero(folds == fold)
+        ids = np.asarray(view_ids)[rows]
+        got = score_all_train(ids) if fold == ALL_TRAIN else score_out_of_fold(int(fold), ids)
+        scores[rows] = np.asarray(got, dtype=np.float32)[:, :MAX_SEGMENTS]
+    return InterestScores(modality, scores, folds.copy())
+
+
+def interest_frame(view_ids: np.ndarray, found: list[InterestScores], n_segments: np.ndarray) -> pd.DataFrame:
+    """Long table for the warehouse: one row per (view, source) with the real segments' scores."""
+    parts = []
+    for item in found:
+        parts.append(pd.DataFrame({
+            "view_id": np.asarray(view_ids, dtype=np.int64),
+            "source": item.source,
+            "fold": item.fold,
+            "scores": [row[:n].tolist() for row, n in zip(item.scores, n_segments)],
+        }))
+    if not parts:
+        return pd.DataFrame({"view_id": pd.Series(dtype="int64"), "source": pd.Series(dtype="object"),
+                             "fold": pd.Series(dtype="int64"), "scores": pd.Series(dtype="object")})
+    return pd.concat(parts, ignore_index=True)
+
+
+def attach_interest(data, frame: pd.DataFrame, sources: Optional[list[str]] = None) -> list[str]:
+    """Put the stored score lists into data.interest (n, 40) per source; returns the sources."""
+    found = []
+    position = pd.Index(data.view_id)
+    for source, part in frame.groupby("source", sort=True):
+        if sources is not None and source not in sources:
+            continue
+        rows = position.get_indexer(part["view_id"].to_numpy())
+        if (rows < 0).any() or len(np.unique(rows)) != len(data.view_id):
+            raise RuntimeError(f"segrec_interest_scores for '{source}' does not cover the labelled views; "
+                               "rematerialise segrec_interest_scores")
+        matrix = np.zeros((len(data.view_id), MAX_SEGMENTS), dtype=np.float32)
+        for r, values in zip(rows, part["scores"]):
+            matrix[r, : len(values)] = values
+        data.interest[str(source)] = matrix
+        found.append(str(source))
+    return found

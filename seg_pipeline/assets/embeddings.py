@@ -130,7 +130,7 @@ def segment_embeddings(context: AssetExecutionContext, config: SegmentEmbeddings
             run_sql(con, "segment_embeddings", {"video_ids": embedded_ids})
         finally:
             con.unregister("cached_embeddings")
-        write_stage_errors(con, "segment_embeddings", rejections, recorded_at, context.run_id)
+        write_stage_errors(con, "segment_embeddings", rejections, recorded_at, context.run.run_id)
         tables = table_metadata(con, "segment_embeddings")
 
     rate = max(seconds, 1e-9)

@@ -122,7 +122,7 @@ def raw_videos(context: AssetExecutionContext, config: RawVideosConfig, home: Da
             run_sql(con, "videos", {"probed_at": recorded_at})
         finally:
             con.unregister("probed_videos")
-        write_stage_errors(con, "raw_videos", inventory.rejections, recorded_at, context.run_id)
+        write_stage_errors(con, "raw_videos", inventory.rejections, recorded_at, context.run.run_id)
         tables = {**table_metadata(con, "videos"), **table_metadata(con, "video_errors", prefix="errors_")}
 
     seconds = max(inventory.seconds, 1e-9)

@@ -251,7 +251,9 @@ class SegrecReportConfig(Config):
     temperature: float = 1.0
     use_visual: bool = True
     history_length: int = 20
-    threads: int = 0  # torch CPU threads (0 = torch's default)
+    # torch CPU threads while training. 1 by default: these models are tiny, so intra-op threads
+    # gain nothing, and on a busy 2-core machine thread contention made a step 10-30x slower.
+    threads: int = 1
 
     def train_config(self):
         from seg_pipeline.segrec.train import TrainConfig
@@ -330,11 +332,16 @@ def segrec_report(
     sources = attach_interest(data, stored)
     variants = _choose_variants(config.variants, sources)
     seeds = list(range(config.first_seed, config.first_seed + config.seeds))
-    if config.threads:
-        torch.set_num_threads(config.threads)
+    if config.threads < 0:
+        raise ConfigError("threads", f"{config.threads}", "use 1 (or 0 for torch's default)")
 
     started = time.perf_counter()
-    results = run_comparison(data, config.backbones, variants, seeds, train_cfg, log=context.log.info)
+    previous_threads = torch.get_num_threads()
+    torch.set_num_threads(config.threads or previous_threads)
+    try:
+        results = run_comparison(data, config.backbones, variants, seeds, train_cfg, log=context.log.info)
+    finally:
+        torch.set_num_threads(previous_threads)
     seconds = time.perf_counter() - started
     summary = summarise(results)
     table = summary_markdown(summary)

@@ -2,53 +2,45 @@
 -- first, each with the number of segments it showed (skip segment included): what the model may
 -- know about the user at the moment of the view, and nothing from that moment or later.
 --
--- How: number each user's views by (time_ms, view_id). All views sharing a timestamp (a SegMM
--- request batch) form one batch; the batch's first view, in that order, is preceded by exactly the
--- user's earlier-time views, so the last $history_length rows before it are the history of every
--- view in the batch. One window pass builds those lists; a second hands them to the whole batch.
--- Ties in time among history items keep view_id order.
+-- How: the user's views sharing a timestamp (a SegMM request batch) form one batch, its items in
+-- view_id order. Every view of a batch has the same history: the items of the user's earlier
+-- batches, the last $history_length of them. Since each batch holds at least one view, the
+-- $history_length batches before it hold enough items; one window pass over batches (fewer rows
+-- than views) gathers them, and list_slice keeps the most recent. Same-time views therefore never
+-- see each other, and ties in time among history items keep view_id order.
 CREATE OR REPLACE TABLE user_histories AS
-WITH ordered AS (
+WITH batches AS (
     SELECT
-        view_id,
         user_id,
-        video_id,
         time_ms,
-        watched_segments,
-        row_number() OVER (PARTITION BY user_id ORDER BY time_ms, view_id) AS user_rank
+        list(view_id ORDER BY view_id) AS members,
+        list({'view_id': view_id, 'video_id': video_id, 'watched': watched_segments} ORDER BY view_id) AS items
     FROM skip_labels
+    GROUP BY user_id, time_ms
 ),
-framed AS (
+earlier AS (
     SELECT
-        view_id,
         user_id,
-        time_ms,
-        user_rank,
-        list(view_id) OVER recent AS view_ids,
-        list(video_id) OVER recent AS video_ids,
-        list(watched_segments) OVER recent AS watched
-    FROM ordered
-    WINDOW recent AS (
-        PARTITION BY user_id ORDER BY user_rank
-        ROWS BETWEEN $history_length PRECEDING AND 1 PRECEDING
-    )
+        members,
+        list(items) OVER (
+            PARTITION BY user_id ORDER BY time_ms
+            ROWS BETWEEN $history_length PRECEDING AND 1 PRECEDING
+        ) AS earlier_batches
+    FROM batches
 ),
-batched AS (
+recent AS (
     SELECT
-        view_id,
         user_id,
-        first_value(view_ids) OVER batch AS view_ids,
-        first_value(video_ids) OVER batch AS video_ids,
-        first_value(watched) OVER batch AS watched
-    FROM framed
-    WINDOW batch AS (PARTITION BY user_id, time_ms ORDER BY user_rank)
+        members,
+        coalesce(list_slice(flatten(earlier_batches), -$history_length, -1), []) AS history
+    FROM earlier
 )
 SELECT
-    view_id,
+    unnest(members) AS view_id,
     user_id,
-    coalesce(view_ids, []::BIGINT[]) AS history_view_ids,
-    coalesce(video_ids, []::VARCHAR[]) AS history_video_ids,
-    coalesce(watched, []::INTEGER[]) AS history_watched_segments,
-    coalesce(len(view_ids), 0)::INTEGER AS history_length
-FROM batched
+    list_transform(history, lambda h: h.view_id) AS history_view_ids,
+    list_transform(history, lambda h: h.video_id) AS history_video_ids,
+    list_transform(history, lambda h: h.watched) AS history_watched_segments,
+    len(history)::INTEGER AS history_length
+FROM recent
 ORDER BY view_id;

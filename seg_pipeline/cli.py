@@ -1,0 +1,163 @@
+"""`seg-pipeline`: ask a trained segment-interest model about one (user, video) pair.
+
+    seg-pipeline score         --user U --video V [--run-id R | --checkpoint PATH] [--modality M] [--json]
+    seg-pipeline thumbnail     --user U --video V --out FILE.jpg
+    seg-pipeline suggest-edits --user U --video V [--low-quantile Q] [--margin X] [--min-segments K]
+
+Problems the user can fix (unknown video, no trained model, missing or busy warehouse...) end
+with exit status 1 and one line on stderr naming the problem and the fix; bad arguments exit 2.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Optional, Sequence
+
+from seg_pipeline.apply.edits import EditRule
+from seg_pipeline.apply.errors import ApplyError
+from seg_pipeline.errors import ConfigError, WarehouseBusyError
+from seg_pipeline.paths import DataLayout, resolve_home
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--user", required=True, help="user id as in the log")
+    parser.add_argument("--video", required=True, help="video id (file name stem)")
+    parser.add_argument("--home", default=None, help="data root (default: $SEG_PIPELINE_HOME, else ./.seg_pipeline)")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--run-id", default=None, help="MLflow run id of a trained model (default: the latest)")
+    which.add_argument("--checkpoint", default=None, help="a checkpoint file written by segment_interest_model")
+    parser.add_argument("--modality", default="auto", choices=["auto", "id", "visual", "both"],
+                        help="which trained model (auto: both, else visual, else id)")
+    parser.add_argument("--before-ms", type=int, default=None,
+                        help="history = the user's views strictly before this time_ms (default: every logged "
+                             "view); a logged view's own time_ms reproduces the inputs it was scored with")
+    parser.add_argument("--history-length", type=int, default=20, help="past views in the history (default 20)")
+    parser.add_argument("--require-known-user", action="store_true",
+                        help="fail for a user without logged views instead of the history-free fallback")
+    parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="seg-pipeline", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    score = commands.add_parser("score", help="per-segment interest, predicted skip segment, expected watch time")
+    _common(score)
+    thumb = commands.add_parser("thumbnail", help="the frame of the highest-interest segment as JPEG/PNG")
+    _common(thumb)
+    thumb.add_argument("--out", required=True, help="output image (.jpg, .jpeg or .png)")
+    edits = commands.add_parser("suggest-edits", help="contiguous low-interest spans to cut")
+    _common(edits)
+    defaults = EditRule()
+    edits.add_argument("--low-quantile", type=float, default=defaults.low_quantile,
+                       help="a segment is low when its score <= this quantile of the video's scores (default 0.25)")
+    edits.add_argument("--margin", type=float, default=defaults.margin,
+                       help="... and < the video's median score minus this margin (default 0)")
+    edits.add_argument("--min-segments", type=int, default=defaults.min_segments,
+                       help="shortest span to suggest, in 5-s segments (default 1)")
+    return parser
+
+
+def _score(args):
+    from seg_pipeline.apply.scoring import score_pair
+
+    layout = DataLayout(resolve_home(args.home))
+    return score_pair(layout, args.user, args.video, before_ms=args.before_ms, modality=args.modality,
+                      run_id=args.run_id, checkpoint=args.checkpoint, history_length=args.history_length,
+                      device=args.device, require_known_user=args.require_known_user)
+
+
+def _header(result) -> list[str]:
+    when = ("every logged view" if result.before_ms is None else f"views before time_ms {result.before_ms}")
+    lines = [
+        f"user {result.user_id} x video {result.video_id}: {result.n_segments} segments, {result.video.duration_s:.1f} s",
+        f"model: {result.modality} ({result.model_source}; checkpoint {result.checkpoint})",
+        f"history: {result.context.history_views} past views, {result.context.history_tokens} segment tokens "
+        f"(from {when})" + ("  [history-free fallback]" if result.context.history_free else ""),
+    ]
+    return lines + [f"note: {note}" for note in result.notes]
+
+
+def format_score(result) -> str:
+    lines = _header(result) + ["", f"{'segment':>7}  {'start_s':>7}  {'end_s':>6}  {'interest':>9}  {'P(leave)':>8}"]
+    for i, (start, end) in enumerate(result.segment_bounds()):
+        mark = "  <- predicted skip" if i == result.predicted_skip_slot else ""
+        lines.append(f"{i:>7}  {start:>7.1f}  {end:>6.1f}  {result.interest[i]:>9.4f}  "
+                     f"{result.leave_probability[i]:>8.3f}{mark}")
+    n = result.n_segments
+    mark = "  <- predicted: watches to the end" if result.predicts_full_watch else ""
+    lines.append(f"{'end':>7}  {result.video.duration_s:>7.1f}  {'':>6}  {result.end_slot_score:>9.4f}  "
+                 f"{result.leave_probability[n]:>8.3f}{mark}")
+    if result.predicts_full_watch:
+        lines.append("predicted skip: none (the end slot has the lowest interest: a full watch)")
+    else:
+        start, end = result.segment_bounds()[result.predicted_skip_slot]
+        lines.append(f"predicted skip: segment {result.predicted_skip_slot} ({start:.1f}-{end:.1f} s)")
+    lines.append(f"expected watch time: {result.expected_watch_time_s:.2f} s of {result.video.duration_s:.1f} s")
+    return "\n".join(lines)
+
+
+def cmd_score(args) -> str:
+    result = _score(args)
+    return json.dumps(result.to_dict(), indent=2) if args.json else format_score(result)
+
+
+def cmd_thumbnail(args) -> str:
+    from seg_pipeline.apply.thumbnails import choose_frame, image_format, write_thumbnail
+
+    image_format(args.out)  # a bad file name fails before any scoring
+    result = _score(args)
+    if not result.video.has_file:
+        raise ApplyError(f"video '{result.video_id}' has no readable file in the warehouse's videos table",
+                         "thumbnails need the video files: run the pipeline with video_source pointing at them")
+    choice = choose_frame(result.interest, result.video.duration_ms, result.video.fps, result.video.n_frames)
+    path = write_thumbnail(result.video.path, choice.frame_index, args.out, result.video.decoder or "decord")
+    start, end = result.segment_bounds()[choice.segment_idx]
+    info = {"path": str(path), "segment_idx": choice.segment_idx, "start_s": start, "end_s": end,
+            "frame_index": choice.frame_index, "time_s": choice.time_s, "score": choice.score}
+    if args.json:
+        return json.dumps({**result.to_dict(), "thumbnail": info}, indent=2)
+    return "\n".join(_header(result) + [
+        f"wrote {path}: segment {choice.segment_idx} ({start:.1f}-{end:.1f} s, interest {choice.score:.4f}), "
+        f"frame {choice.frame_index} at {choice.time_s:.2f} s"])
+
+
+def cmd_suggest_edits(args) -> str:
+    from seg_pipeline.apply.edits import low_interest_spans
+
+    rule = EditRule(args.low_quantile, args.margin, args.min_segments).validate("--")
+    result = _score(args)
+    spans = low_interest_spans(result.interest, result.video.duration_s, rule,
+                               result.leave_probability[: result.n_segments])
+    if args.json:
+        return json.dumps({**result.to_dict(), "rule": rule.__dict__, "spans": [s.to_dict() for s in spans]},
+                          indent=2)
+    lines = _header(result) + [
+        f"rule: score <= the {rule.low_quantile:g} quantile of this video's segment scores and < median - "
+        f"{rule.margin:g}; spans of >= {rule.min_segments} segment(s)"]
+    if not spans:
+        lines.append("no low-interest span: nothing to suggest")
+    for span in spans:
+        lines.append(f"cut {span.start_s:.1f}-{span.end_s:.1f} s (segments {span.first_segment}-{span.last_segment}, "
+                     f"{span.seconds:.1f} s): mean interest {span.mean_score:.4f}, "
+                     f"{100 * span.leave_probability:.1f}% of predicted leaves")
+    return "\n".join(lines)
+
+
+COMMANDS = {"score": cmd_score, "thumbnail": cmd_thumbnail, "suggest-edits": cmd_suggest_edits}
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        print(COMMANDS[args.command](args))
+    except (ApplyError, ConfigError, WarehouseBusyError) as exc:
+        message = " ".join(str(exc).split())  # always one line
+        print(f"seg-pipeline {args.command}: error: {message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

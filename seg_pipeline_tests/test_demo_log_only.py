@@ -36,6 +36,7 @@ def test_values_follow_the_log_conventions(log):
     # Per user, rows are in time order, and several views share a request time.
     assert (frame.groupby("user_id")["time_ms"].diff().dropna() >= 0).all()
     assert frame.duplicated(["user_id", "time_ms"], keep=False).mean() > 0.5
+    assert not frame.duplicated(["user_id", "time_ms", "video_id"]).any()
     full = (frame["playing_time_ms"] >= frame["duration_ms"]).mean()
     assert 0.15 < full < 0.5
 

@@ -42,6 +42,8 @@ def test_tiny_world_has_the_promised_shape():
     assert shared > 0.5
     # Per user, log order is time order.
     assert (log.groupby("user_id")["time_ms"].diff().dropna() >= 0).all()
+    # A request never serves one video twice, so the clean log has no exact duplicate rows.
+    assert not log.duplicated(["user_id", "time_ms", "video_id"]).any()
 
 
 def test_playing_time_falls_inside_the_chosen_segment():

@@ -11,6 +11,7 @@ import numpy as np
 
 from seg_pipeline.demo.config import SEGMENT_MS, WorldConfig
 from seg_pipeline.demo.ids import video_id
+from seg_pipeline.demo.schedule import MAX_REQUEST_SIZE
 
 DURATION_SIGMA = 0.75  # log-normal spread: most videos 10-60 s, a tail up to 200 s
 MEAN_SCENE_S = 6.0
@@ -103,8 +104,9 @@ def plan_catalog(config: WorldConfig, rng: np.random.Generator) -> list[VideoPla
         n_late = max(n_late, 1)
     late = np.zeros(n, dtype=bool)
     late[rng.permutation(n)[:n_late]] = True
-    release = np.where(late, rng.uniform(0.9, 0.97, n), rng.uniform(0.0, 0.5, n))
-    release[np.argmin(release)] = 0.0  # something is watchable from the first moment
+    # About a third of the catalog exists when the log starts; the rest appears over its first half.
+    release = np.where(late, rng.uniform(0.9, 0.97, n), np.maximum(0.0, rng.uniform(-0.25, 0.5, n)))
+    release[np.argsort(release)[:MAX_REQUEST_SIZE]] = 0.0  # enough to fill the first feed request
     topic_weights = rng.dirichlet(np.full(config.n_topics, 4.0))
     plans = []
     for i in range(n):

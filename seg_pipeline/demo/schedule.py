@@ -12,6 +12,8 @@ import numpy as np
 LOG_START_MS = 3_600_000
 LOG_SPAN_MS = 14 * 24 * 3_600_000  # two weeks of activity
 NEW_REQUEST_PROBABILITY = 0.3  # mean request batch ~3 videos
+MAX_REQUEST_SIZE = 8
+REDRAW_ROUNDS = 20
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ def schedule_views(
     release: np.ndarray,
     rng: np.random.Generator,
 ) -> Schedule:
-    """Time each view, pick a video among those already released by popularity, group into requests.
+    """Time each view, group views into feed requests, fill each request with distinct videos.
 
     counts: views per user; weights: popularity per video; release: per video, the fraction of the
     log span before which it cannot be watched (so a late video gets views only near the end, at
@@ -49,22 +51,49 @@ def schedule_views(
     """
     total = int(counts.sum())
     user_idx = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
-    moment = rng.random(total)
-    by_release = np.argsort(release, kind="stable")
-    cdf = np.cumsum(weights[by_release])
-    available = np.maximum(np.searchsorted(release[by_release], moment, side="right"), 1)
-    pick = np.searchsorted(cdf, rng.random(total) * cdf[available - 1], side="right")
-    video_idx = by_release[np.minimum(pick, available - 1)]
-    order = np.argsort(user_idx + moment, kind="stable")  # by user, then time (moment < 1)
-    user_idx, video_idx, moment = user_idx[order], video_idx[order], moment[order]
-    raw_ms = LOG_START_MS + np.floor(moment * LOG_SPAN_MS).astype(np.int64)
+    moment = np.sort(user_idx + rng.random(total)) - user_idx  # sorted within each user
 
     new_user = np.ones(total, dtype=bool)
     new_user[1:] = user_idx[1:] != user_idx[:-1]
     new_request = new_user | (rng.random(total) < NEW_REQUEST_PROBABILITY)
     request = np.cumsum(new_request) - 1
+    slot_in_request = np.arange(total) - np.flatnonzero(new_request)[request]
+    new_request |= slot_in_request % MAX_REQUEST_SIZE == 0  # a feed page holds at most this many
+    request = np.cumsum(new_request) - 1
     starts = np.flatnonzero(new_request)
-    # A request is stamped with its last view's time (so never before any of its videos' release);
-    # adding the request ordinal keeps a user's request times strictly increasing.
-    request_ms = np.maximum.reduceat(raw_ms, starts) + np.arange(len(starts))
-    return Schedule(user_idx=user_idx, video_idx=video_idx, time_ms=request_ms[request])
+    # A request happens at its last view's moment; every video it serves is released by then.
+    request_moment = np.maximum.reduceat(moment, starts)[request]
+
+    by_release = np.argsort(release, kind="stable")
+    cdf = np.cumsum(weights[by_release])
+    available = np.maximum(np.searchsorted(release[by_release], request_moment, side="right"), 1)
+
+    def draw(which: np.ndarray) -> np.ndarray:
+        pick = np.searchsorted(cdf, rng.random(len(which)) * cdf[available[which] - 1], side="right")
+        return by_release[np.minimum(pick, available[which] - 1)]
+
+    video_idx = draw(np.arange(total))
+    for _ in range(REDRAW_ROUNDS):  # a feed never serves one video twice in a request
+        repeated = _repeats_within_request(request, video_idx, len(weights))
+        if not repeated.any():
+            break
+        video_idx[repeated] = draw(np.flatnonzero(repeated))
+    # Rare leftovers (a full request among few released videos): the earliest unused released video.
+    for view in np.flatnonzero(_repeats_within_request(request, video_idx, len(weights))):
+        used = set(video_idx[request == request[view]].tolist())
+        unused = [v for v in by_release[: available[view]].tolist() if v not in used]
+        if unused:
+            video_idx[view] = unused[0]
+
+    raw_ms = LOG_START_MS + np.floor(request_moment * LOG_SPAN_MS).astype(np.int64)
+    # Adding the request ordinal keeps a user's request times strictly increasing.
+    return Schedule(user_idx=user_idx, video_idx=video_idx, time_ms=raw_ms + request)
+
+
+def _repeats_within_request(request: np.ndarray, video_idx: np.ndarray, n_videos: int) -> np.ndarray:
+    """True for every view whose video already appeared earlier in the same request."""
+    key = request * n_videos + video_idx
+    order = np.argsort(key, kind="stable")
+    repeated = np.zeros(len(key), dtype=bool)
+    repeated[order[1:]] = key[order[1:]] == key[order[:-1]]
+    return repeated

@@ -1,0 +1,102 @@
+"""Views as tensors on the training device, cut into batches by index.
+
+Segment vectors stay in one matrix; a batch carries row numbers into it, so a batch of 1024 views
+never copies 1024 x 104 CLIP vectors, and the model projects each distinct row once. A batch is
+cut to its longest video and longest history: padding that no view of the batch uses costs
+attention time and changes nothing (the masking tests check that).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+import torch
+
+from seg_pipeline.model.inputs import ViewInputs
+
+
+@dataclass
+class Batch:
+    """One batch of views; history tokens are left-aligned and `hist_mask` marks the real ones.
+
+    The slot axis has `n_slots` = seg_rows.shape[1] + 1 entries (segments + end slot), at most 41.
+    """
+
+    user_idx: torch.Tensor  # (B,)
+    video_idx: torch.Tensor  # (B,)
+    n_segments: torch.Tensor  # (B,)
+    target_slot: torch.Tensor  # (B,)
+    hist_video_idx: torch.Tensor  # (B, M)
+    hist_pos: torch.Tensor  # (B, M)
+    hist_recency: torch.Tensor  # (B, M)
+    hist_mask: torch.Tensor  # (B, M) bool, True = real token
+    hist_rows: torch.Tensor  # (B, M)
+    seg_rows: torch.Tensor  # (B, S - 1), S <= 41
+    vectors: Optional[torch.Tensor]  # (rows, dim) shared matrix, row 0 = zeros
+
+    @property
+    def n_slots(self) -> int:
+        return int(self.seg_rows.shape[1]) + 1
+
+    @property
+    def slot_mask(self) -> torch.Tensor:
+        """(B, S) bool: the real segments 0..N-1 and the end slot N."""
+        slots = torch.arange(self.n_slots, device=self.n_segments.device)
+        return slots[None, :] <= self.n_segments[:, None]
+
+    def replace(self, **changes) -> "Batch":
+        values = dict(self.__dict__)
+        values.update(changes)
+        return Batch(**values)
+
+
+class ViewTensors:
+    """ViewInputs moved to `device` once; `batch(index)` gathers the views of one batch."""
+
+    def __init__(self, inputs: ViewInputs, device: str | torch.device = "cpu"):
+        def t(a: np.ndarray) -> torch.Tensor:
+            return torch.as_tensor(np.ascontiguousarray(a), dtype=torch.long, device=device)
+
+        self.n = len(inputs)
+        self.user_idx = t(inputs.user_idx)
+        self.video_idx = t(inputs.video_idx)
+        self.n_segments = t(inputs.n_segments)
+        self.target_slot = t(inputs.target_slot)
+        self.hist_video_idx = t(inputs.hist_video_idx)
+        self.hist_pos = t(inputs.hist_pos)
+        self.hist_recency = t(inputs.hist_recency)
+        self.hist_rows = t(inputs.hist_rows)
+        self.hist_len = t(inputs.hist_len)
+        self.seg_rows = t(inputs.seg_rows)
+        self.vectors = (
+            torch.as_tensor(inputs.vectors.matrix, dtype=torch.float32, device=device)
+            if inputs.vectors is not None else None
+        )
+        self.device = device
+
+    def __len__(self) -> int:
+        return self.n
+
+    def batch(self, index: torch.Tensor) -> Batch:
+        index = index.to(self.user_idx.device)
+        n_segments = self.n_segments[index]
+        hist_len = self.hist_len[index]
+        width = int(n_segments.max()) if index.numel() else 1
+        m = int(hist_len.max()) if index.numel() else 0
+        hist_mask = torch.arange(m, device=index.device)[None, :] < hist_len[:, None]
+        return Batch(
+            user_idx=self.user_idx[index], video_idx=self.video_idx[index],
+            n_segments=n_segments, target_slot=self.target_slot[index],
+            hist_video_idx=self.hist_video_idx[index, :m], hist_pos=self.hist_pos[index, :m],
+            hist_recency=self.hist_recency[index, :m], hist_mask=hist_mask,
+            hist_rows=self.hist_rows[index, :m], seg_rows=self.seg_rows[index, :width],
+            vectors=self.vectors,
+        )
+
+    def batches(self, batch_size: int, generator: Optional[torch.Generator] = None):
+        """Batches in order, or shuffled with `generator`."""
+        order = (torch.randperm(self.n, generator=generator) if generator is not None
+                 else torch.arange(self.n))
+        for start in range(0, self.n, batch_size):
+            yield self.batch(order[start:start + batch_size])

@@ -1,0 +1,99 @@
+"""Knobs of the segment-interest model and its training, validated before any tensor is built.
+
+A plain dataclass (no Dagster): the asset's `dagster.Config` mirrors these fields, the checkpoint
+stores them as a dict, and `load_model` rebuilds the network from that dict alone.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+from seg_pipeline.errors import ConfigError
+
+MODALITIES = ("id", "visual", "both")
+LOSSES = ("intra_video", "bce", "bpr_max", "softmax")
+
+
+def modality_parts(modality: str) -> tuple[str, ...]:
+    """The encoders a modality uses: `both` fuses the id and visual encoders."""
+    return ("id", "visual") if modality == "both" else (modality,)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """One model variant. Defaults follow SPEC 3 (d in [32, 128], lr in [1e-4, 1e-2], batch 1024).
+
+    loss: "intra_video" (SPEC 3 eq. 8, watched segments ranked above the skip slot), "bce"
+    (watched = 1, skip slot = 0, never-reached slots ignored), "bpr_max" (the published code's
+    softmax-weighted negatives over every other real slot) or "softmax" (cross-entropy of the
+    leave distribution softmax(-p) over slots 0..N, the distribution SPEC 4 turns into watch time).
+    cross_attention=False runs self-attention on the video tokens only; position=False removes
+    position inputs, sequence-position encodings and the position bias.
+    """
+
+    modality: str = "both"
+    d: int = 64
+    layers: int = 2
+    heads: int = 2
+    r: int = 8
+    ffn_mult: int = 2
+    dropout: float = 0.1
+    loss: str = "intra_video"
+    bpr_reg: float = 0.0
+    cross_attention: bool = True
+    position: bool = True
+    max_history_tokens: int = 64
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    batch_size: int = 1024
+    epochs: int = 30
+    patience: int = 10
+    seed: int = 0
+    device: str = "auto"
+
+    def validate(self) -> "ModelConfig":
+        def need(ok: bool, name: str, problem: str, fix: str) -> None:
+            if not ok:
+                raise ConfigError(name, problem, fix)
+
+        need(self.modality in MODALITIES, "modality", f"'{self.modality}' is unknown",
+             f"use one of {', '.join(MODALITIES)}")
+        need(self.loss in LOSSES, "loss", f"'{self.loss}' is unknown", f"use one of {', '.join(LOSSES)}")
+        need(self.d >= 4, "d", f"{self.d} is too small", "use a width between 32 and 128 (SPEC 3)")
+        need(self.heads >= 1 and self.d % self.heads == 0, "heads",
+             f"{self.heads} heads do not divide d={self.d}", "pick heads that divide d")
+        need(self.layers >= 1, "layers", f"{self.layers} layers", "use at least 1 attention layer")
+        need(self.r >= 1, "r", f"{self.r}", "use a score-vector size of at least 1")
+        need(self.ffn_mult >= 1, "ffn_mult", f"{self.ffn_mult}", "use at least 1")
+        need(0.0 <= self.dropout < 1.0, "dropout", f"{self.dropout} is outside [0, 1)", "use e.g. 0.1")
+        need(self.bpr_reg >= 0.0, "bpr_reg", f"{self.bpr_reg} is negative", "use 0 or a small positive value")
+        need(self.max_history_tokens >= 0, "max_history_tokens", f"{self.max_history_tokens} is negative",
+             "use 0 (no history) or e.g. 64")
+        need(self.lr > 0.0, "lr", f"{self.lr} is not positive", "use a value in [1e-4, 1e-2]")
+        need(self.weight_decay >= 0.0, "weight_decay", f"{self.weight_decay} is negative", "use 0 or more")
+        need(self.batch_size >= 1, "batch_size", f"{self.batch_size}", "use e.g. 1024")
+        need(self.epochs >= 1, "epochs", f"{self.epochs}", "train for at least 1 epoch")
+        need(self.patience >= 1, "patience", f"{self.patience}", "use at least 1 (SPEC: 10)")
+        need(self.device == "auto" or self.device == "cpu" or self.device.startswith("cuda"), "device",
+             f"'{self.device}' is unknown", "use auto, cpu, cuda or cuda:<index>")
+        return self
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "ModelConfig":
+        """Rebuild from a stored dict, ignoring keys this version no longer knows."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in known}).validate()
+
+
+def resolve_device(device: str) -> str:
+    """"auto" means CUDA when present, else CPU; an explicit CUDA request without CUDA fails fast."""
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError("device", f"'{device}' was requested but CUDA is not available",
+                          "use device: auto or cpu")
+    return device

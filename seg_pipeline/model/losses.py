@@ -1,0 +1,61 @@
+"""Training objectives over interest scores p (B, S): lower interest = more likely the leave slot.
+
+Every loss is a sum over a view's slots averaged over the views of the batch; padding (slots > N)
+never enters, and apart from `bpr_max` and `softmax`, which rank the target against every real
+slot, never-reached slots (j > y) carry no loss either.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def _slots(p: torch.Tensor) -> torch.Tensor:
+    return torch.arange(p.shape[1], device=p.device)[None, :]
+
+
+def intra_video_loss(p: torch.Tensor, target_slot: torch.Tensor) -> torch.Tensor:
+    """SPEC 3 eq. 8: mean over views of -sum_{j < y} ln sigmoid(p_j - p_y).
+
+    The watched segments j < y should all hold more interest than the slot y where the user left;
+    a view that left in segment 0 has no watched segment and adds 0 (it still counts as a view).
+    """
+    p_target = p.gather(1, target_slot[:, None])
+    watched = _slots(p) < target_slot[:, None]
+    terms = torch.where(watched, -F.logsigmoid(p - p_target), torch.zeros_like(p))
+    return terms.sum(dim=1).mean()
+
+
+def bce_loss(p: torch.Tensor, target_slot: torch.Tensor) -> torch.Tensor:
+    """Per-slot binary cross-entropy with p as the logit of "kept watching": watched j < y are 1,
+    the leave slot y is 0, never-reached slots are censored (no term)."""
+    slots = _slots(p)
+    labels = (slots < target_slot[:, None]).to(p.dtype)
+    reached = slots <= target_slot[:, None]
+    terms = F.binary_cross_entropy_with_logits(p, labels, reduction="none")
+    return torch.where(reached, terms, torch.zeros_like(p)).sum(dim=1).mean()
+
+
+def bpr_max_loss(
+    p: torch.Tensor, target_slot: torch.Tensor, n_segments: torch.Tensor, reg: float = 0.0
+) -> torch.Tensor:
+    """BPR-max as in the published code: every other real slot j is a negative, weighted by
+    softmax(-p_j) so the slots closest to being ranked above the target dominate;
+    -ln sum_j w_j sigmoid(p_j - p_y) + reg * sum_j w_j p_j^2."""
+    slots = _slots(p)
+    negatives = (slots <= n_segments[:, None]) & (slots != target_slot[:, None])
+    p_target = p.gather(1, target_slot[:, None])
+    weights = torch.softmax(torch.where(negatives, -p, torch.full_like(p, float("-inf"))), dim=1)
+    ranked = (weights * torch.sigmoid(p - p_target)).sum(dim=1)
+    loss = -torch.log(ranked.clamp_min(1e-12))
+    if reg:
+        loss = loss + reg * (weights * p.pow(2)).sum(dim=1)
+    return loss.mean()
+
+
+def softmax_loss(p: torch.Tensor, target_slot: torch.Tensor, n_segments: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy of the leave distribution softmax(-p) over slots 0..N (SPEC 4's watch-time
+    distribution) at the true leave slot."""
+    valid = _slots(p) <= n_segments[:, None]
+    logits = torch.where(valid, -p, torch.full_like(p, float("-inf")))
+    return F.cross_entropy(logits, target_slot)

@@ -1,0 +1,74 @@
+"""Score views with a trained checkpoint: the entry point the report and downstream uses call."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional, Sequence
+
+import numpy as np
+import torch
+
+from seg_pipeline.model.batches import ViewTensors
+from seg_pipeline.model.checkpoint import load_checkpoint
+from seg_pipeline.model.config import modality_parts, resolve_device
+from seg_pipeline.model.inputs import load_view_inputs, load_segment_vectors
+from seg_pipeline.model.network import SegmentInterestModel
+from seg_pipeline.warehouse.db import connect
+
+
+@dataclass
+class ScoredViews:
+    """Interest scores (n, 41) for the views in `view_ids` (ascending); padding slots = PAD_SCORE."""
+
+    view_ids: np.ndarray
+    scores: np.ndarray
+    modality: str
+
+
+def load_model(checkpoint_path: str | os.PathLike, device: str = "cpu"):
+    """(model in eval mode, vocabularies, stored metadata) from a checkpoint file."""
+    return load_checkpoint(checkpoint_path, resolve_device(device))
+
+
+@torch.no_grad()
+def score_tensors(model: SegmentInterestModel, tensors: ViewTensors, batch_size: int = 4096) -> np.ndarray:
+    """float32 (n, 41) scores, batch by batch in eval mode (no dropout)."""
+    was_training = model.training
+    model.eval()
+    out = [model.score(batch).float().cpu().numpy() for batch in tensors.batches(batch_size)]
+    model.train(was_training)
+    if not out:
+        return np.zeros((0, 41), dtype=np.float32)
+    return np.concatenate(out).astype(np.float32)
+
+
+def score_views(
+    checkpoint_path: str | os.PathLike,
+    warehouse_path: str | os.PathLike,
+    split: str | Sequence[str] = "test",
+    view_ids: Optional[np.ndarray] = None,
+    device: str = "cpu",
+    batch_size: int = 4096,
+) -> ScoredViews:
+    """Scores of the views of `split` (a name or several) read from the warehouse, optionally only
+    `view_ids`. Ids map through the checkpoint's train vocabularies; the visual modality refuses
+    segment vectors made by a different encoder than the one it was trained on."""
+    model, vocab, meta = load_model(checkpoint_path, device)
+    splits = [split] if isinstance(split, str) else list(split)
+    needs_vectors = "visual" in modality_parts(model.config.modality)
+    with connect(Path(warehouse_path), read_only=True) as con:
+        vectors = load_segment_vectors(con) if needs_vectors else None
+        if needs_vectors:
+            if vectors is None:
+                raise ValueError(f"{checkpoint_path} is a '{model.config.modality}' model but the warehouse "
+                                 "has no segment_embeddings")
+            trained_on = (meta.get("vector_model"), meta.get("vector_weights"))
+            if (vectors.model, vectors.weights) != trained_on or vectors.dim != meta.get("vector_dim"):
+                raise ValueError(f"segment vectors come from {vectors.model}/{vectors.weights} "
+                                 f"(dim {vectors.dim}) but the model was trained on {trained_on[0]}/"
+                                 f"{trained_on[1]} (dim {meta.get('vector_dim')}); retrain the model")
+        inputs = load_view_inputs(con, splits, model.config.max_history_tokens, vocab=vocab,
+                                  vectors=vectors, use_vectors=needs_vectors, view_ids=view_ids)
+    scores = score_tensors(model, ViewTensors(inputs, next(model.parameters()).device), batch_size)
+    return ScoredViews(view_ids=inputs.view_ids, scores=scores, modality=model.config.modality)

@@ -23,7 +23,7 @@ def toy_data(n: int = 240, n_users: int = 6, n_videos: int = 12, dim: int = 8, s
     rng = np.random.default_rng(seed)
     user = rng.integers(1, n_users + 1, n)
     video = rng.integers(1, n_videos + 1, n)
-    n_seg = rng.integers(1, 7, n)
+    n_seg = rng.integers(1, 7, n_videos + 1)[video]  # a video always has the same segment count
     hist = rng.integers(0, n_videos + 1, (n, 5))
     vectors = rng.normal(size=(n_videos + 1, MAX_SEGMENTS, dim)).astype(np.float32)
     vectors[0] = 0
@@ -58,23 +58,28 @@ def test_backbone_scores_every_segment_slot(name, visual):
 @pytest.mark.parametrize("name", sorted(BACKBONES))
 @pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.name)
 def test_variant_output_ignores_padded_slots(name, variant):
-    """Appending padded slots with garbage vectors/scores changes no prediction."""
+    """Extra padded slots with garbage scores, and garbage vectors past each video's last
+    segment, change no prediction."""
     data = toy_data()
-    batch = data.batch(np.arange(16), interest=variant.interest)
+    idx = np.arange(16)
+    batch = data.batch(idx, interest=variant.interest)
     torch.manual_seed(0)
     model = SegRecModel(make_backbone(name, spec_for(data)), variant).eval()
-    extra = 3
-    pad = lambda t, fill: torch.cat([t, fill], dim=1)  # noqa: E731
-    b = batch.positions.shape[0]
+    with torch.no_grad():
+        y = model(batch)
+    b, extra = len(idx), 3
+    table = batch.segment_table.clone()
+    for row, n in zip(data.video_rows[idx], data.n_segments[idx]):
+        table[row, n:] = 100 * torch.randn(MAX_SEGMENTS - n, data.visual_dim)
     padded = replace(
         batch,
-        positions=pad(batch.positions, torch.zeros(b, extra, dtype=torch.long)),
-        mask=pad(batch.mask, torch.zeros(b, extra, dtype=torch.bool)),
-        segment_vectors=pad(batch.segment_vectors, 100 * torch.randn(b, extra, data.visual_dim)),
-        interest=None if batch.interest is None else pad(batch.interest, 100 * torch.randn(b, extra)),
+        positions=torch.cat([batch.positions, torch.zeros(b, extra, dtype=torch.long)], dim=1),
+        mask=torch.cat([batch.mask, torch.zeros(b, extra, dtype=torch.bool)], dim=1),
+        segment_table=table,
+        interest=None if batch.interest is None else torch.cat([batch.interest, 100 * torch.randn(b, extra)], 1),
     )
     with torch.no_grad():
-        y, y_padded = model(batch), model(padded)
+        y_padded = model(padded)
     assert y.shape == (16,)
     torch.testing.assert_close(y, y_padded)
 

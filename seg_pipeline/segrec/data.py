@@ -53,8 +53,14 @@ class SegRecData:
     def rows(self, split: str) -> np.ndarray:
         return np.flatnonzero(self.split == split)
 
+    def _tables(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The vector tables as tensors, converted once (batches only carry row numbers)."""
+        if getattr(self, "_torch_tables", None) is None:
+            self._torch_tables = (torch.from_numpy(self.segment_vectors), torch.from_numpy(self.video_vectors))
+        return self._torch_tables
+
     def batch(self, idx: np.ndarray, interest: Optional[str] = None, visual: bool = True) -> SegBatch:
-        """Tensors for rows `idx`, segments trimmed to the longest video among them."""
+        """Tensors for rows `idx`, segment slots trimmed to the longest video among them."""
         n_seg = self.n_segments[idx]
         s = int(n_seg.max())
         positions = np.arange(1, s + 1)[None, :].repeat(len(idx), axis=0)
@@ -71,10 +77,9 @@ class SegRecData:
             label=torch.from_numpy(self.label[idx]),
         )
         if visual and self.segment_vectors is not None:
-            rows = self.video_rows[idx]
-            out.segment_vectors = torch.from_numpy(self.segment_vectors[rows, :s])
-            out.video_vectors = torch.from_numpy(self.video_vectors[rows])
-            out.history_vectors = torch.from_numpy(self.video_vectors[self.history_rows[idx, :h]])
+            out.segment_table, out.video_table = self._tables()
+            out.video_rows = torch.from_numpy(self.video_rows[idx])
+            out.history_rows = torch.from_numpy(self.history_rows[idx, :h])
         if interest is not None:
             out.interest = torch.from_numpy(self.interest[interest][idx, :s])
         return out

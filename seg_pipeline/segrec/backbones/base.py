@@ -1,8 +1,8 @@
 """The backbone contract and the embeddings all backbones share.
 
-A backbone maps a SegBatch to one logit per segment slot, (B, S); padded slots are ignored
-downstream by the weighting variant, so backbones need not mask their outputs. Swapping
-WideDeep for DIN (or adding a backbone) never touches the variants or the trainer.
+A backbone maps a SegBatch to one logit per segment slot, (B, S), computing only the real slots
+(padded slots are 0 and get zero weight from every variant). Swapping WideDeep for DIN (or adding
+a backbone) never touches the variants or the trainer.
 """
 from __future__ import annotations
 
@@ -44,6 +44,13 @@ def mlp(in_dim: int, hidden: Sequence[int], dropout: float) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
+def scatter_slots(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """(T,) values of the real slots back into a (B, S) grid with zeros on padding."""
+    out = values.new_zeros(mask.shape)
+    out[mask] = values
+    return out
+
+
 class SharedEmbeddings(nn.Module):
     """User, video and position embeddings, plus a projection of CLIP vectors when present."""
 
@@ -59,37 +66,48 @@ class SharedEmbeddings(nn.Module):
             with torch.no_grad():
                 table.weight[0].zero_()
 
+    def _need_vectors(self, batch: SegBatch) -> None:
+        if not batch.has_vectors:
+            raise ValueError("this backbone was built with visual_dim > 0 but the batch has no CLIP vectors")
+
     @property
     def item_dim(self) -> int:
         """Width of a video's representation (ID, plus visual when present)."""
         return self.spec.dim * (2 if self.visual is not None else 1)
 
-    def item(self, video_ids: torch.Tensor, vectors: torch.Tensor | None) -> torch.Tensor:
-        """Video representation [ID embedding ; projected mean CLIP vector], (..., item_dim)."""
-        parts = [self.video(video_ids)]
+    def target_item(self, batch: SegBatch) -> torch.Tensor:
+        """The target video as [ID embedding ; projected mean CLIP vector], (B, item_dim)."""
+        parts = [self.video(batch.video)]
         if self.visual is not None:
-            if vectors is None:
-                raise ValueError("this backbone was built with visual_dim > 0 but the batch has no vectors")
-            parts.append(self.visual(vectors))
+            self._need_vectors(batch)
+            parts.append(self.visual(batch.video_table[batch.video_rows]))
         return torch.cat(parts, dim=-1)
 
-    def segments(self, batch: SegBatch) -> torch.Tensor:
-        """Per-slot features [video ID ; position ; projected segment vector], (B, S, k * dim)."""
-        b, s = batch.positions.shape
-        parts = [self.video(batch.video)[:, None, :].expand(b, s, -1), self.position(batch.positions)]
+    def history_items(self, batch: SegBatch) -> torch.Tensor:
+        """The history videos, (B, H, item_dim)."""
+        parts = [self.video(batch.history_videos)]
         if self.visual is not None:
-            if batch.segment_vectors is None:
-                raise ValueError("this backbone was built with visual_dim > 0 but the batch has no vectors")
-            parts.append(self.visual(batch.segment_vectors))
+            self._need_vectors(batch)
+            parts.append(self.visual(batch.video_table[batch.history_rows]))
         return torch.cat(parts, dim=-1)
 
     @property
     def segment_dim(self) -> int:
-        return self.spec.dim * (3 if self.visual is not None else 2)
+        return self.spec.dim * (4 if self.visual is not None else 3)
+
+    def segments(self, batch: SegBatch) -> torch.Tensor:
+        """Features of the real slots only, in mask order: [user ; video ; position ; visual], (T, k*dim)."""
+        rows, slots = batch.mask.nonzero(as_tuple=True)
+        parts = [self.user(batch.user)[rows], self.video(batch.video)[rows],
+                 self.position(batch.positions[rows, slots])]
+        if self.visual is not None:
+            self._need_vectors(batch)
+            parts.append(self.visual(batch.slot_vectors(rows, slots)))
+        return torch.cat(parts, dim=-1)
 
 
 class Backbone(nn.Module):
-    """forward(batch) -> (B, S) logits, one per segment slot."""
+    """forward(batch) -> (B, S) logits, one per segment slot (0 on padded slots)."""
 
     name = "backbone"
 

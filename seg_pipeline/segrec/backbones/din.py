@@ -4,13 +4,14 @@ The user's recent videos (from `user_histories`, strictly earlier views) are poo
 weights from an activation unit that compares each history video with the target video:
 MLP([h, t, h - t, h * t]). As in DIN the weights are not softmax-normalised, so the pooled
 vector also carries how much relevant history there is; an empty history pools to zero.
+The pooled interest joins each real segment's features in the scoring MLP.
 """
 from __future__ import annotations
 
 import torch
 from torch import nn
 
-from seg_pipeline.segrec.backbones.base import Backbone, BackboneSpec, SharedEmbeddings, mlp
+from seg_pipeline.segrec.backbones.base import Backbone, BackboneSpec, SharedEmbeddings, mlp, scatter_slots
 from seg_pipeline.segrec.batch import SegBatch
 
 
@@ -24,20 +25,19 @@ class DIN(Backbone):
         self.attention = nn.Sequential(
             nn.Linear(4 * item, attention_hidden), nn.ReLU(), nn.Linear(attention_hidden, 1)
         )
-        self.deep = mlp(spec.dim + item + self.embed.segment_dim, spec.hidden, spec.dropout)
+        self.deep = mlp(item + self.embed.segment_dim, spec.hidden, spec.dropout)
 
-    def history_weights(self, batch: SegBatch) -> torch.Tensor:
-        """(B, H) activation weights of the history videos for the target video, 0 on padding."""
-        target = self.embed.item(batch.video, batch.video_vectors)  # (B, I)
-        history = self.embed.item(batch.history_videos, batch.history_vectors)  # (B, H, I)
+    def pooled_history(self, batch: SegBatch) -> torch.Tensor:
+        """(B, item_dim): history videos weighted by their activation for the target video."""
+        target = self.embed.target_item(batch)  # (B, I)
+        history = self.embed.history_items(batch)  # (B, H, I)
         t = target[:, None, :].expand_as(history)
-        scores = self.attention(torch.cat([history, t, history - t, history * t], dim=-1))[..., 0]
-        return scores * batch.history_mask
+        weights = self.attention(torch.cat([history, t, history - t, history * t], dim=-1))[..., 0]
+        weights = weights * batch.history_mask
+        return (weights[..., None] * history).sum(dim=1)
 
     def forward(self, batch: SegBatch) -> torch.Tensor:
-        b, s = batch.positions.shape
-        history = self.embed.item(batch.history_videos, batch.history_vectors)
-        pooled = (self.history_weights(batch)[..., None] * history).sum(dim=1)  # (B, I)
-        user = self.embed.user(batch.user)
-        context = torch.cat([user, pooled], dim=-1)[:, None, :].expand(b, s, -1)
-        return self.deep(torch.cat([context, self.embed.segments(batch)], dim=-1))[..., 0]
+        rows, _ = batch.mask.nonzero(as_tuple=True)
+        pooled = self.pooled_history(batch)[rows]
+        logits = self.deep(torch.cat([pooled, self.embed.segments(batch)], dim=-1))[:, 0]
+        return scatter_slots(logits, batch.mask)

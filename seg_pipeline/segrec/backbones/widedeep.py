@@ -1,15 +1,16 @@
 """Wide & Deep (Cheng et al. 2016) scoring each segment of the target video.
 
 Wide: a linear model over one-hot user, video, position and the user x position cross (hashed),
-so it can memorise "this user leaves long videos early". Deep: an MLP over dense embeddings that
-generalises across users and videos. Logit = wide + deep, per segment.
+so it can memorise "this user leaves long videos early". Deep: an MLP over dense embeddings
+[user ; video ; position ; projected CLIP vector] that generalises across users and videos.
+Logit = wide + deep, per real segment.
 """
 from __future__ import annotations
 
 import torch
 from torch import nn
 
-from seg_pipeline.segrec.backbones.base import Backbone, BackboneSpec, SharedEmbeddings, mlp
+from seg_pipeline.segrec.backbones.base import Backbone, BackboneSpec, SharedEmbeddings, mlp, scatter_slots
 from seg_pipeline.segrec.batch import N_POSITIONS, SegBatch
 
 
@@ -27,16 +28,13 @@ class WideDeep(Backbone):
         # Wide weights start at zero: unseen ids (index 0, untouched by training) then add nothing.
         for table in (self.wide_user, self.wide_video, self.wide_position, self.wide_cross):
             nn.init.zeros_(table.weight)
-        self.deep = mlp(spec.dim + self.embed.segment_dim, spec.hidden, spec.dropout)
+        self.deep = mlp(self.embed.segment_dim, spec.hidden, spec.dropout)
 
     def forward(self, batch: SegBatch) -> torch.Tensor:
-        b, s = batch.positions.shape
-        cross = (batch.user[:, None] * N_POSITIONS + batch.positions) % self.wide_cross.num_embeddings
-        wide = (
-            self.wide_user(batch.user) + self.wide_video(batch.video)  # (B, 1) broadcasts over S
-            + self.wide_position(batch.positions)[..., 0]
-            + self.wide_cross(cross)[..., 0]
-        )
-        user = self.embed.user(batch.user)[:, None, :].expand(b, s, -1)
-        deep = self.deep(torch.cat([user, self.embed.segments(batch)], dim=-1))[..., 0]
-        return wide + deep + self.bias
+        rows, slots = batch.mask.nonzero(as_tuple=True)
+        user, position = batch.user[rows], batch.positions[rows, slots]
+        cross = (user * N_POSITIONS + position) % self.wide_cross.num_embeddings
+        wide = (self.wide_user(user) + self.wide_video(batch.video[rows])
+                + self.wide_position(position) + self.wide_cross(cross))[:, 0]
+        deep = self.deep(self.embed.segments(batch))[:, 0]
+        return scatter_slots(wide + deep + self.bias, batch.mask)

@@ -1,5 +1,6 @@
 -- One CLIP vector per (video, segment). `cached_embeddings` is the caller's scan of the per-video
--- Parquet cache files (keyed by content hash), joined to `videos` for the current video ids.
+-- Parquet cache files of the current encoder (one file per content hash); joining on the hash
+-- gives every current video its vectors, duplicates of the same file included.
 CREATE OR REPLACE TABLE segment_embeddings AS
 SELECT
     v.video_id,
@@ -12,5 +13,4 @@ SELECT
     e.content_hash
 FROM cached_embeddings AS e
 JOIN videos AS v ON v.content_hash = e.content_hash
-WHERE list_contains($video_ids, v.video_id)
 ORDER BY v.video_id, e.segment_idx;

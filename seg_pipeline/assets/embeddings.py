@@ -127,7 +127,7 @@ def segment_embeddings(context: AssetExecutionContext, config: SegmentEmbeddings
     with connect(layout.warehouse) as con:
         con.register("cached_embeddings", ds.dataset(files, schema=cache_schema(encoder.dim), format="parquet"))
         try:
-            run_sql(con, "segment_embeddings", {"video_ids": embedded_ids})
+            run_sql(con, "segment_embeddings")
         finally:
             con.unregister("cached_embeddings")
         write_stage_errors(con, "segment_embeddings", rejections, recorded_at, context.run.run_id)

@@ -26,6 +26,7 @@ def write_mp4(
     faststart: bool = False,
     preset: str | None = None,
     threads: int = 0,
+    keyframe_interval: int | None = None,
 ) -> Path:
     """Encode RGB uint8 frames (H x W x 3, even H and W) as yuv420p (H.264 by default); returns the path.
 
@@ -35,6 +36,8 @@ def write_mp4(
     the codec's speed preset (the demo world uses "ultrafast": ~3x less CPU per frame than
     "veryfast" at 160x120); `threads` is the encoder's thread count (0 = codec default; 1 is
     cheapest for tiny frames when the caller already encodes several files in parallel).
+    `keyframe_interval` (frames between keyframes, the GOP length) bounds how far a seek must
+    decode; None keeps the codec default (250 for libx264).
     """
     if codec not in _CODEC_OPTIONS:
         raise ValueError(f"unsupported codec {codec!r}; use one of {sorted(_CODEC_OPTIONS)}")
@@ -57,6 +60,8 @@ def write_mp4(
                 stream.options = codec_options
                 if threads:
                     stream.codec_context.thread_count = threads
+                if keyframe_interval:
+                    stream.codec_context.gop_size = int(keyframe_interval)
             for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
                 container.mux(packet)
         if stream is None:

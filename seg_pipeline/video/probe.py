@@ -128,8 +128,8 @@ def _looks_like_container(path: Path) -> bool:
     return any(magic in head for magic in _CONTAINER_MAGIC)
 
 
-def _unreadable(path: Path, errors: list[str]) -> VideoRejected:
-    kind = "corrupt" if _looks_like_container(path) else "not_a_video"
+def _unreadable(path: Path, errors: list[str], no_video_stream: bool) -> VideoRejected:
+    kind = "corrupt" if _looks_like_container(path) and not no_video_stream else "not_a_video"
     what = ("starts like a video container but no decoder can open it (cut short or damaged)"
             if kind == "corrupt" else "is not a video any decoder can open")
     return VideoRejected(kind, f"the file {what}: " + "; ".join(errors))
@@ -158,11 +158,13 @@ def probe_video(path: str | Path, decoder: str = "auto", truncation_tolerance_s:
 
     errors: list[str] = []
     container: _StreamFacts | None = None
+    no_video_stream = False
     try:
         # Demuxing counts the packets really present without decoding them (cheap).
         container = _pyav_facts(path, count_frames=True)
     except VideoRejected as rejected:
         errors.append(f"pyav: {rejected.reason}")
+        no_video_stream = rejected.kind == "not_a_video"
     except (av.error.FFmpegError, OSError, ValueError) as exc:
         errors.append(f"pyav: {_first_line(exc)}")
 
@@ -182,7 +184,7 @@ def probe_video(path: str | Path, decoder: str = "auto", truncation_tolerance_s:
         else:
             errors.append("pyav: no video packets in the file")
     if facts is None:
-        raise _unreadable(path, errors)
+        raise _unreadable(path, errors, no_video_stream)
 
     declared = container.declared_frames if container is not None else None
     codec = container.codec if container is not None else facts.codec
@@ -194,7 +196,8 @@ def probe_video(path: str | Path, decoder: str = "auto", truncation_tolerance_s:
             raise VideoRejected(
                 "truncated",
                 f"{used} reads {facts.n_frames} frames ({facts.n_frames / facts.fps:.2f} s) but the "
-                f"container declares {declared} ({declared / facts.fps:.2f} s): the file is cut short",
+                f"container declares {declared} ({declared / facts.fps:.2f} s): the file is cut short"
+                + (f" ({'; '.join(errors)})" if errors else ""),
             )
     return VideoInfo(
         path=str(path),

@@ -59,14 +59,17 @@ def continue_probability(
     video_quality: np.ndarray,
 ) -> np.ndarray:
     """The latent interest: probability of watching past each (view, segment) entry."""
-    logit = (
-        users.base[user_idx]
-        + users.topic_pref[user_idx, topics]
-        + video_quality
-        - users.decay[user_idx] * positions
-        + FIRST_SEGMENT_HOOK * (positions == 0)
-    )
-    return 1.0 / (1.0 + np.exp(-logit))
+    # In-place steps: at log-only scale these arrays hold ~10 million entries each.
+    n_topics = users.topic_pref.shape[1]
+    logit = users.topic_pref.ravel()[user_idx * n_topics + topics]
+    logit += users.base[user_idx]
+    logit += video_quality
+    logit -= users.decay[user_idx] * positions
+    logit[positions == 0] += FIRST_SEGMENT_HOOK
+    np.negative(logit, out=logit)
+    np.exp(logit, out=logit)
+    logit += 1.0
+    return np.reciprocal(logit, out=logit)
 
 
 def segment_offsets(n_segments: np.ndarray) -> np.ndarray:

@@ -17,6 +17,7 @@ DURATION_SIGMA = 0.75  # log-normal spread: most videos 10-60 s, a tail up to 20
 MEAN_SCENE_S = 6.0
 MIN_SCENE_S = 1.0
 TOPICS_PER_VIDEO = (1, 3)
+LATE_RELEASE = (0.9, 0.97)  # late videos appear in the last ~10% of the log: cold in valid/test
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def plan_catalog(config: WorldConfig, rng: np.random.Generator) -> list[VideoPla
     late = np.zeros(n, dtype=bool)
     late[rng.permutation(n)[:n_late]] = True
     # About a third of the catalog exists when the log starts; the rest appears over its first half.
-    release = np.where(late, rng.uniform(0.9, 0.97, n), np.maximum(0.0, rng.uniform(-0.25, 0.5, n)))
+    release = np.where(late, rng.uniform(*LATE_RELEASE, n), np.maximum(0.0, rng.uniform(-0.25, 0.5, n)))
     release[np.argsort(release)[:MAX_REQUEST_SIZE]] = 0.0  # enough to fill the first feed request
     topic_weights = rng.dirichlet(np.full(config.n_topics, 4.0))
     plans = []

@@ -14,7 +14,7 @@ from typing import Optional
 from seg_pipeline.errors import ConfigError
 
 # Bump when the generator's output changes for the same config, so stale worlds are rebuilt.
-GENERATOR_VERSION = "demo-world-v2"
+GENERATOR_VERSION = "demo-world-v3"
 SEGMENT_MS = 5000
 MAX_TOPICS = 8
 

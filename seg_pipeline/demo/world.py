@@ -28,7 +28,7 @@ from seg_pipeline.demo.behaviour import (
     draw_users,
     expand_views,
 )
-from seg_pipeline.demo.catalog import VideoPlan, plan_catalog
+from seg_pipeline.demo.catalog import LATE_RELEASE, VideoPlan, plan_catalog
 from seg_pipeline.demo.config import GENERATOR_VERSION, WorldConfig
 from seg_pipeline.demo.ids import user_id_array, video_id_array
 from seg_pipeline.demo.render import TOPIC_NAMES, video_frames
@@ -162,7 +162,7 @@ def world_summary(plan: WorldPlan) -> dict:
     """Counts computed from the plan (clean log only; injected bad rows are counted separately)."""
     n_segments = plan.n_segments_per_view
     full = plan.leave_slot >= n_segments
-    late = np.array([v.release >= 0.9 for v in plan.videos])
+    late = np.array([v.release >= LATE_RELEASE[0] for v in plan.videos])
     return {
         "videos": len(plan.videos),
         "users": plan.config.n_users,

@@ -1,0 +1,187 @@
+"""Scoring (user, video) pairs, thumbnails and editing suggestions on a tiny real world: real mp4
+files, DuckDB, trained checkpoints, MLflow store and Dagster materialize (see apply_helpers.py)."""
+from __future__ import annotations
+
+import dataclasses
+
+import duckdb
+import numpy as np
+import pytest
+from dagster import DagsterInstance, materialize
+from PIL import Image
+
+from seg_pipeline.apply.batch import batch_requests, make_thumbnails, rejected_frame
+from seg_pipeline.apply.edits import EditRule, low_interest_spans
+from seg_pipeline.apply.errors import ApplyError
+from seg_pipeline.apply.pairs import PairRequest
+from seg_pipeline.apply.scoring import score_pair, score_requests
+from seg_pipeline.assets.editing import editing_spans_within_video, editing_suggestions
+from seg_pipeline.assets.thumbnails import user_thumbnail_files_match, user_thumbnails
+from seg_pipeline.model.predict import score_views
+from seg_pipeline.resources import VideoSource
+from seg_pipeline.warehouse.db import connect
+from seg_pipeline_tests.apply_helpers import apply_world, copy_without_models
+
+ASSETS = [user_thumbnails, editing_suggestions, user_thumbnail_files_match, editing_spans_within_video]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    return apply_world(tmp_path_factory)
+
+
+def _query(world, sql, params=None):
+    with connect(world.layout.warehouse, read_only=True) as con:
+        return con.execute(sql, params or {}).df()
+
+
+def _materialize(world, run_config=None, **resources):
+    result = materialize(ASSETS, resources=world.resources(**resources), run_config=run_config or {},
+                         instance=DagsterInstance.ephemeral(), raise_on_error=False)
+    assert result.success
+    return result
+
+
+def _metadata(result, name):
+    return {k: v.value for k, v in result.asset_materializations_for_node(name)[0].metadata.items()}
+
+
+@pytest.mark.parametrize("modality", ["id", "both"])
+def test_pair_inputs_reproduce_the_models_own_view_scores(world, modality):
+    """Scored at a logged view's own time, a pair gets exactly the inputs score_views builds for it."""
+    views = _query(world, "SELECT l.view_id, l.user_id, l.video_id, l.time_ms FROM splits JOIN skip_labels l "
+                          "USING (view_id) ORDER BY view_id")
+    requests = [PairRequest(r.user_id, r.video_id, int(r.time_ms), int(r.view_id)) for r in views.itertuples()]
+    scored, rejected, loaded = score_requests(world.layout, requests, modality=modality)
+    assert not rejected and len(scored) == len(views) and loaded.modality == modality
+    reference = score_views(world.checkpoints[modality], world.layout.warehouse, split=["train", "valid", "test"])
+    row = {int(v): i for i, v in enumerate(reference.view_ids)}
+    for s in scored:
+        np.testing.assert_allclose(s.interest, reference.scores[row[s.view_id], : s.n_segments], atol=1e-5)
+    # Someone in the world has a history longer than the model's 16 tokens, so the cut-off was exercised.
+    assert max(s.context.history_tokens for s in scored) == 16
+
+
+def test_score_now_uses_the_latest_twenty_views(world):
+    user = _query(world, "SELECT user_id FROM skip_labels GROUP BY 1 ORDER BY count(*) DESC LIMIT 1").user_id[0]
+    last = _query(world, "SELECT watched_segments FROM skip_labels WHERE user_id = $u "
+                         "ORDER BY time_ms DESC, view_id DESC LIMIT 20", {"u": user})
+    result = score_pair(world.layout, user, "v00000")
+    assert result.context.history_views == len(last)
+    assert result.context.history_tokens == min(16, int(last.watched_segments.clip(upper=40).sum()))
+    assert result.modality == "both" and result.mlflow_run_id == world.run_ids["both"]  # auto: both first
+    assert result.fallback == "none" and result.notes == []
+
+
+def test_skip_slot_and_watch_time_follow_the_scores(world):
+    result = score_pair(world.layout, "u0000", "v00000", modality="id")
+    slots = np.append(result.interest, result.end_slot_score)
+    assert result.predicted_skip_slot == int(np.argmin(slots))
+    # SPEC 4 by hand: P(leave) = softmax(-score) over slots 0..N; times 5(i + 0.5) capped, end = duration.
+    p = np.exp(-slots) / np.exp(-slots).sum()
+    duration = result.video.duration_s
+    times = [min(5 * (i + 0.5), duration) for i in range(result.n_segments)] + [duration]
+    np.testing.assert_allclose(result.leave_probability, p, rtol=1e-6)
+    assert result.expected_watch_time_s == pytest.approx(float(p @ times), rel=1e-6)
+    assert result.to_dict()["segments"][-1]["end_s"] == duration
+
+
+def test_cold_user_gets_a_history_free_prediction_that_says_so(world):
+    ghost = score_pair(world.layout, "ghost", "v00001")
+    other = score_pair(world.layout, "another_ghost", "v00001")
+    assert ghost.fallback == "history-free" and ghost.context.history_tokens == 0
+    assert not ghost.context.user_in_vocab and ghost.context.user_views == 0
+    assert any(n.startswith("cold user: 'ghost' has no logged views") and "history-free fallback" in n
+               for n in ghost.notes)
+    # Two unknown users are the same out-of-vocabulary viewer with no history: same scores.
+    np.testing.assert_allclose(ghost.interest, other.interest)
+    assert np.isfinite(ghost.interest).all()
+    # A known user asked about a time before their first view: also history-free, a different note.
+    early = score_pair(world.layout, "u0000", "v00001", before_ms=-1)
+    assert early.fallback == "history-free" and early.notes[0].startswith("no history")
+    with pytest.raises(ApplyError, match="unknown user 'ghost'"):
+        score_pair(world.layout, "ghost", "v00001", require_known_user=True)
+
+
+def test_errors_name_the_problem_and_the_fix(world, tmp_path):
+    with pytest.raises(ApplyError, match=r"unknown video 'nope'.*Fix: check the id"):
+        score_pair(world.layout, "u0000", "nope")
+    with pytest.raises(ApplyError, match=r"no 'visual' model was trained \(trained: both, id\).*--modality both"):
+        score_pair(world.layout, "u0000", "v00000", modality="visual")
+    bare = copy_without_models(world, tmp_path / "bare")
+    with pytest.raises(ApplyError, match="no trained segment-interest model.*Fix: materialise segment_interest_model"):
+        score_pair(bare, "u0000", "v00000")
+
+
+def test_run_id_resolves_through_mlflow_when_the_warehouse_forgot_it(world, tmp_path):
+    home = copy_without_models(world, tmp_path / "mlflow_only", keep_mlflow=True)
+    result = score_pair(home, "u0000", "v00000", run_id=world.run_ids["id"])
+    expected = score_pair(world.layout, "u0000", "v00000", modality="id")
+    assert result.modality == "id" and result.model_source.startswith(f"MLflow run {world.run_ids['id']} artifact")
+    np.testing.assert_allclose(result.interest, expected.interest, atol=1e-6)
+    with pytest.raises(ApplyError, match="no MLflow run 'feedface'"):
+        score_pair(home, "u0000", "v00000", run_id="feedface")
+
+
+def test_batch_assets_write_thumbnails_and_suggestions(world):
+    batch = {"split": "valid", "max_pairs": 5}
+    run_config = {"ops": {"user_thumbnails": {"config": {**batch, "image_format": "png"}},
+                          "editing_suggestions": {"config": {**batch, "low_quantile": 0.5}}}}
+    result = _materialize(world, run_config)
+    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert checks == {"user_thumbnail_files_match": True, "editing_spans_within_video": True}
+
+    with connect(world.layout.warehouse, read_only=True) as con:
+        requests = batch_requests(con, "valid", 5)
+        thumbs = con.execute("SELECT * FROM user_thumbnails ORDER BY view_id").df()
+        rejected = con.execute("SELECT * FROM user_thumbnails_rejected").df()
+        edits = con.execute("SELECT * FROM editing_suggestions ORDER BY view_id, span_idx").df()
+    assert len(requests) == 5 and len(thumbs) == 5 and rejected.empty
+    scored, _, _ = score_requests(world.layout, requests)
+    by_view = {s.view_id: s for s in scored}
+    for row in thumbs.itertuples():
+        s = by_view[row.view_id]
+        assert row.segment_idx == int(np.argmax(s.interest)) and row.score == pytest.approx(s.interest.max())
+        assert row.start_s <= row.frame_index / s.video.fps < row.end_s
+        with Image.open(row.path) as image:
+            assert image.format == "PNG" and image.size == (row.width, row.height)
+    expected = [(s.view_id, span.start_s, span.end_s)
+                for s in scored for span in low_interest_spans(s.interest, s.video.duration_s, EditRule(0.5))]
+    assert list(zip(edits.view_id, edits.start_s, edits.end_s)) == expected
+    assert (edits.low_quantile == 0.5).all()
+
+    meta = _metadata(result, "user_thumbnails")
+    assert meta["thumbnails_written"] == 5 and meta["pairs_requested"] == 5 and meta["pairs_rejected"] == 0
+    assert meta["modality"] == "both" and meta["mlflow_run_id"] == world.run_ids["both"]
+    assert _metadata(result, "editing_suggestions")["spans"] == len(edits)
+
+
+def test_pairs_without_a_usable_file_are_rejected_with_a_reason(world, tmp_path):
+    with connect(world.layout.warehouse, read_only=True) as con:
+        requests = batch_requests(con, "valid", 2)
+    scored, _, _ = score_requests(world.layout, requests, modality="id")
+    gone = dataclasses.replace(scored[0], video=dataclasses.replace(scored[0].video, path=str(tmp_path / "gone.mp4")))
+    no_file = dataclasses.replace(scored[1], video=dataclasses.replace(scored[1].video, path=None))
+    rows, rejected = make_thumbnails([gone, no_file], tmp_path / "thumbs")
+    assert rows.empty and [r.request.view_id for r in rejected] == [requests[0].view_id, requests[1].view_id]
+    assert "gone.mp4 is missing" in rejected[0].reason and "has no readable file" in rejected[1].reason
+    frame = rejected_frame(rejected)
+    assert list(frame.columns) == ["view_id", "user_id", "video_id", "reason"] and len(frame) == 2
+
+
+def test_thumbnails_without_videos_or_model_materialise_with_a_note(world, tmp_path):
+    result = _materialize(world, video_source=VideoSource(video_dir="none"))
+    meta = _metadata(result, "user_thumbnails")
+    assert meta["thumbnails_written"] == 0 and "no videos in this run" in meta["note"]
+    assert not list((world.layout.outputs_dir / "thumbnails").glob("*"))
+    with duckdb.connect(str(world.layout.warehouse), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM user_thumbnails").fetchone()[0] == 0
+
+    bare = copy_without_models(world, tmp_path / "bare")
+    from seg_pipeline.resources import DataHome
+
+    result = materialize(ASSETS, resources=world.resources(home=DataHome(root=str(bare.root))),
+                         instance=DagsterInstance.ephemeral())
+    assert result.success
+    assert "no trained segment-interest model" in _metadata(result, "editing_suggestions")["note"]
+    assert _metadata(result, "user_thumbnails")["pairs_scored"] == 0

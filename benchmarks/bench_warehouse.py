@@ -69,7 +69,7 @@ def build_everything(log: Path, home: Path, fmt: str, protocol: str = "temporal"
         t = time.perf_counter()
         for view in PEOPLE_VIEWS:
             build_people_view(con, view)
-        out["position_skip_rates_rows"] = con.execute("SELECT count(*) FROM position_skip_rates").fetchone()[0]
+        out["position_skip_rates_rows"] = con.execute("SELECT count(*) FROM position_skip_rates").fetchall()[0][0]
         steps["people_views"] = time.perf_counter() - t
         out["build_s"] = time.perf_counter() - started
         t = time.perf_counter()
@@ -82,7 +82,7 @@ def build_everything(log: Path, home: Path, fmt: str, protocol: str = "temporal"
             "splits_time_order": checks.splits_time_order(con),
         }
         out["checks_s"] = time.perf_counter() - t
-        out["segments"] = con.execute("SELECT sum(n_segments) FROM interactions").fetchone()[0]
+        out["segments"] = con.execute("SELECT sum(n_segments) FROM interactions").fetchall()[0][0]
     out["interactions"] = {
         "input_rows": counts.input_rows,
         "accepted": counts.accepted,

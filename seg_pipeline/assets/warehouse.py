@@ -168,7 +168,7 @@ def video_skip_histogram(home: DataHome) -> MaterializeResult:
         build_people_view(con, "video_skip_histogram")
         metadata = {
             "videos": MetadataValue.int(
-                con.execute("SELECT count(DISTINCT video_id) FROM video_skip_histogram").fetchone()[0]
+                con.execute("SELECT count(DISTINCT video_id) FROM video_skip_histogram").fetchall()[0][0]
             ),
             "most_viewed_videos": _markdown(
                 con,

@@ -12,5 +12,5 @@ import duckdb
 def table_fingerprint(con: duckdb.DuckDBPyConnection, table: str) -> str:
     # Identifiers cannot be bound; quoting keeps the name a single identifier.
     quoted = '"' + table.replace('"', '""') + '"'
-    rows, digest = con.execute(f"SELECT count(*), coalesce(sum(hash(t)), 0) FROM {quoted} AS t").fetchone()
+    rows, digest = con.execute(f"SELECT count(*), coalesce(sum(hash(t)), 0) FROM {quoted} AS t").fetchall()[0]
     return f"{rows}-{int(digest) % (1 << 64):016x}"

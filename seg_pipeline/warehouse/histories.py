@@ -20,7 +20,7 @@ def build_user_histories(con: duckdb.DuckDBPyConnection, history_length: int = D
     run_sql(con, "user_histories", {"history_length": int(history_length)})
     views, mean_len, empty = con.execute(
         "SELECT count(*), avg(history_length), count(*) FILTER (WHERE history_length = 0) FROM user_histories"
-    ).fetchone()
+    ).fetchall()[0]
     return {
         "views": views,
         "mean_history_length": float(mean_len or 0.0),

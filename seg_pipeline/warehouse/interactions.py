@@ -76,7 +76,7 @@ def build_interactions(
     by_reason = dict(
         con.execute("SELECT reason, count(*) FROM rejected_interactions GROUP BY reason ORDER BY reason").fetchall()
     )
-    accepted = con.execute("SELECT count(*) FROM interactions").fetchone()[0]
+    accepted = con.execute("SELECT count(*) FROM interactions").fetchall()[0][0]
     return InteractionCounts(
         input_rows=input_rows, accepted=accepted, rejected_by_reason=by_reason, checked_videos=check_videos
     )

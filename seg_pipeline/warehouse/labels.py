@@ -15,7 +15,7 @@ def build_skip_labels(con: duckdb.DuckDBPyConnection) -> dict:
     views, full, mean_target, mean_skip = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE full_watch), avg(target_slot), avg(skip_segment) "
         "FROM skip_labels"
-    ).fetchone()
+    ).fetchall()[0]
     return {
         "views": views,
         "full_watches": full,

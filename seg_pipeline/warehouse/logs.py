@@ -179,4 +179,4 @@ def stage_log(con: duckdb.DuckDBPyConnection, spec: LogSpec) -> int:
         ) from exc
     finally:
         con.execute("DROP VIEW IF EXISTS log_mapped")
-    return con.execute("SELECT count(*) FROM raw_interactions").fetchone()[0]
+    return con.execute("SELECT count(*) FROM raw_interactions").fetchall()[0][0]

@@ -126,6 +126,7 @@ class SegrecInterestConfig(Config):
     fold_epochs: int = 0
     modalities: list[str] = []
     device: str = "cpu"
+    threads: int = 1  # torch CPU threads while fold models train (0 = torch's default)
 
     def validate(self) -> None:
         if self.n_folds < 2:
@@ -175,6 +176,7 @@ def segrec_interest_scores(
     timings: dict = {}
     if len(trained):
         from seg_pipeline.segrec.fold_models import out_of_fold_model_scores
+        from seg_pipeline.segrec.train import torch_threads
 
         for row in trained.itertuples():
             if row.modality not in wanted:
@@ -184,9 +186,10 @@ def segrec_interest_scores(
                 raise FileNotFoundError(f"trained_models lists {path} for '{row.modality}' but the file is missing; "
                                         "rematerialise segment_interest_model")
             context.log.info(f"out-of-fold scores for modality '{row.modality}' ({config.n_folds} folds)")
-            found.append(out_of_fold_model_scores(path, layout.warehouse, views["view_id"].to_numpy(), folds,
-                                                  epochs=config.fold_epochs or None, device=config.device,
-                                                  timings=timings))
+            with torch_threads(config.threads):
+                found.append(out_of_fold_model_scores(path, layout.warehouse, views["view_id"].to_numpy(), folds,
+                                                      epochs=config.fold_epochs or None, device=config.device,
+                                                      timings=timings))
     frame = interest_frame(views["view_id"].to_numpy(), found, views["n_segments"].to_numpy())
     with connect(layout.warehouse) as con:
         con.register("segrec_interest_scores_input", frame)
@@ -243,17 +246,15 @@ class SegrecReportConfig(Config):
     dim: int = 16
     hidden: list[int] = [64, 32]
     dropout: float = 0.0
-    lr: float = 3e-3
+    lr: float = 1e-2
     weight_decay: float = 1e-6
-    batch_size: int = 512
-    max_epochs: int = 8
-    patience: int = 2
+    batch_size: int = 1024
+    max_epochs: int = 10
+    patience: int = 3
     temperature: float = 1.0
     use_visual: bool = True
     history_length: int = 20
-    # torch CPU threads while training. 1 by default: these models are tiny, so intra-op threads
-    # gain nothing, and on a busy 2-core machine thread contention made a step 10-30x slower.
-    threads: int = 1
+    threads: int = 1  # torch CPU threads while training (0 = torch's default); see torch_threads
 
     def train_config(self):
         from seg_pipeline.segrec.train import TrainConfig
@@ -312,12 +313,11 @@ def _bar_chart(summary: pd.DataFrame, path: Path) -> Path:
 def segrec_report(
     context: AssetExecutionContext, config: SegrecReportConfig, home: DataHome, tracking: MlflowTracking
 ) -> MaterializeResult:
-    import torch
-
     from seg_pipeline.segrec.backbones import BACKBONES
     from seg_pipeline.segrec.compare import run_comparison, summarise, summary_markdown
     from seg_pipeline.segrec.data import load_segrec_data
     from seg_pipeline.segrec.interest import attach_interest
+    from seg_pipeline.segrec.train import torch_threads
 
     train_cfg = config.train_config()
     if config.seeds < 1:
@@ -332,16 +332,9 @@ def segrec_report(
     sources = attach_interest(data, stored)
     variants = _choose_variants(config.variants, sources)
     seeds = list(range(config.first_seed, config.first_seed + config.seeds))
-    if config.threads < 0:
-        raise ConfigError("threads", f"{config.threads}", "use 1 (or 0 for torch's default)")
-
     started = time.perf_counter()
-    previous_threads = torch.get_num_threads()
-    torch.set_num_threads(config.threads or previous_threads)
-    try:
+    with torch_threads(config.threads):
         results = run_comparison(data, config.backbones, variants, seeds, train_cfg, log=context.log.info)
-    finally:
-        torch.set_num_threads(previous_threads)
     seconds = time.perf_counter() - started
     summary = summarise(results)
     table = summary_markdown(summary)

@@ -5,9 +5,11 @@ arrays in SegRecData, detached inside the weighting, so the segment-interest mod
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import time
 from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 import torch
@@ -28,11 +30,11 @@ class TrainConfig:
     dim: int = 16
     hidden: tuple[int, ...] = (64, 32)
     dropout: float = 0.0
-    lr: float = 3e-3
+    lr: float = 1e-2
     weight_decay: float = 1e-6
-    batch_size: int = 512
-    max_epochs: int = 8
-    patience: int = 2
+    batch_size: int = 1024
+    max_epochs: int = 10
+    patience: int = 3
     temperature: float = 1.0
     use_visual: bool = True
 
@@ -54,6 +56,23 @@ class TrainConfig:
         return self
 
 
+@contextlib.contextmanager
+def torch_threads(n: int) -> Iterator[None]:
+    """Use n intra-op CPU threads inside the block (0 = leave torch's setting), then restore.
+
+    SegRec models are tiny: extra threads gain little, and on a busy 2-core machine thread
+    contention made each step 10-30x slower than one thread.
+    """
+    previous = torch.get_num_threads()
+    if n < 0:
+        raise ConfigError("threads", f"{n} is negative", "use 1 (or 0 for torch's default)")
+    torch.set_num_threads(n or previous)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
 @dataclass
 class FitResult:
     valid_probs: np.ndarray
@@ -62,6 +81,7 @@ class FitResult:
     epochs_run: int
     best_valid_auc: float
     train_losses: list[float]
+    valid_aucs: list[float]
     seconds: float
 
 
@@ -106,6 +126,7 @@ def fit_variant(data: SegRecData, backbone: str, variant: Variant, seed: int, cf
 
     best_auc, best_state, best_epoch, stale = -np.inf, None, 0, 0
     losses: list[float] = []
+    valid_aucs: list[float] = []
     epoch = 0
     for epoch in range(1, cfg.max_epochs + 1):
         model.train()
@@ -122,6 +143,7 @@ def fit_variant(data: SegRecData, backbone: str, variant: Variant, seed: int, cf
         valid_auc = auc(data.label[valid], predict(model, data, valid, cfg))
         if np.isnan(valid_auc):
             valid_auc = -losses[-1]  # one-class valid split: fall back to the train loss
+        valid_aucs.append(float(valid_auc))
         if valid_auc > best_auc:
             best_auc, best_state, best_epoch, stale = valid_auc, copy.deepcopy(model.state_dict()), epoch, 0
         else:
@@ -136,5 +158,6 @@ def fit_variant(data: SegRecData, backbone: str, variant: Variant, seed: int, cf
         epochs_run=epoch,
         best_valid_auc=float(best_auc),
         train_losses=losses,
+        valid_aucs=valid_aucs,
         seconds=time.perf_counter() - started,
     )

@@ -5,7 +5,7 @@
     python benchmarks/bench_warehouse.py --segmm ../shared/data/SegMM_inter_sample.csv
 
 1. The demo world's log-only mode writes the log (Parquet).
-2. A child process builds raw_interactions, interactions (+ rejected), skip_labels, user_histories,
+2. A child process builds interactions (+ rejected, interaction_log), skip_labels, user_histories,
    splits and the people views in a fresh warehouse, then runs the invariant checks; its wall time
    per step and its peak RSS (the parent reads it with getrusage(RUSAGE_CHILDREN)) are reported.
 3. A straightforward pandas row-by-row implementation of the same skip labels and histories runs

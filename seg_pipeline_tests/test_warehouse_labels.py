@@ -148,6 +148,6 @@ def test_warehouse_is_plain_duckdb(data_home, tmp_path):
         tables = {r[0] for r in reader.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     finally:
         reader.close()
-    assert {"raw_interactions", "interactions", "rejected_interactions", "skip_labels", "user_histories",
-            "splits", "split_settings"} <= tables
-    assert not {"interaction_validation", "known_videos", "log_mapped"} & tables  # temporaries are gone
+    assert {"interaction_log", "source_labels", "interactions", "rejected_interactions", "skip_labels",
+            "user_histories", "splits", "split_settings"} <= tables
+    assert not {"raw_interactions", "interaction_validation", "known_videos", "log_mapped"} & tables

@@ -19,8 +19,7 @@ def interactions_accounted(con: duckdb.DuckDBPyConnection) -> dict:
     """passed: input = accepted + rejected and every input row is in exactly one of them."""
     out = _one_row(con, "interactions_accounted")
     out["passed"] = (
-        out["input_rows"] == out["accepted"] + out["rejected"]
-        and out["rows_not_seen_once"] == 0
+        out["input_rows"] == out["accepted"] + out["rejected"] == out["distinct_rows"]
         and out["rows_not_in_input"] == 0
     )
     return out

@@ -1,10 +1,14 @@
 """Validated interactions and the rows rejected on the way, cut from one per-row verdict.
 
 Both tables come from the temporary table built by sql/interaction_validation.sql, so every input
-row is accepted or rejected exactly once: accepted + rejected = input rows by construction.
+row is accepted or rejected exactly once: accepted + rejected = input rows by construction. The
+raw text log is only a temporary table (persisting 1.6 M rows of text costs more than the rest
+of the build); what later checks need from it is kept: interaction_log (file, mapping, row count)
+and source_labels (a label column the log carries, e.g. SegMM's label_1D).
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import duckdb
@@ -52,13 +56,24 @@ def build_interactions(
     max_duration_ms: int,
     check_videos: bool,
 ) -> InteractionCounts:
-    """Load the log and (re)build raw_interactions, interactions and rejected_interactions.
+    """Load the log and (re)build interactions, rejected_interactions, interaction_log, source_labels.
 
     check_videos: reject views of videos missing from the `videos` table; only meaningful when
     that table exists (runs on IDs alone have no video files to check against).
     """
     check_videos = bool(check_videos and table_exists(con, "videos"))
     input_rows = stage_log(con, spec)
+    run_sql(
+        con,
+        "interaction_log",
+        {
+            "path": str(spec.path),
+            "format": spec.format,
+            "file_kind": spec.kind,
+            "column_mapping": json.dumps(spec.mapping),
+        },
+    )
+    run_sql(con, "source_labels")
     _prepare_known_videos(con, check_videos)
     run_sql(
         con,
@@ -71,8 +86,8 @@ def build_interactions(
     )
     run_sql(con, "interactions", {"segment_ms": SEGMENT_MS})
     run_sql(con, "rejected_interactions")
-    con.execute("DROP TABLE IF EXISTS interaction_validation")
-    con.execute("DROP TABLE IF EXISTS known_videos")
+    for temporary in ("interaction_validation", "known_videos", "raw_interactions"):
+        con.execute(f"DROP TABLE IF EXISTS temp.{temporary}")
     by_reason = dict(
         con.execute("SELECT reason, count(*) FROM rejected_interactions GROUP BY reason ORDER BY reason").fetchall()
     )

@@ -157,9 +157,9 @@ def resolve_log(
 
 
 def stage_log(con: duckdb.DuckDBPyConnection, spec: LogSpec) -> int:
-    """Copy the log into table raw_interactions (all text, numbered by file row); returns its rows.
+    """Copy the log into temporary table raw_interactions (text, numbered by file row); returns its rows.
 
-    The mapping becomes a temporary view `log_mapped` built with DuckDB's relational API, so
+    The mapping becomes a connection-local view `log_mapped` built with DuckDB's relational API, so
     column names never pass through string formatting; sql/raw_interactions.sql does the rest.
     """
     text = duckdb.sqltypes.VARCHAR
@@ -170,7 +170,8 @@ def stage_log(con: duckdb.DuckDBPyConnection, spec: LogSpec) -> int:
         else:
             expr = duckdb.ConstantExpression(None).cast(text)
         selected.append(expr.alias(ours))
-    _scan(con, spec.path, spec.kind).select(*selected).create_view("log_mapped", replace=True)
+    # register() makes a connection-local view (create_view would persist it in the file).
+    con.register("log_mapped", _scan(con, spec.path, spec.kind).select(*selected))
     try:
         run_sql(con, "raw_interactions")
     except duckdb.Error as exc:
@@ -178,5 +179,5 @@ def stage_log(con: duckdb.DuckDBPyConnection, spec: LogSpec) -> int:
             "log_source.path", f"DuckDB failed reading {spec.describe()}: {exc}", "fix or replace the file"
         ) from exc
     finally:
-        con.execute("DROP VIEW IF EXISTS log_mapped")
+        con.unregister("log_mapped")
     return con.execute("SELECT count(*) FROM raw_interactions").fetchall()[0][0]

@@ -11,8 +11,7 @@ WITH source AS (
             lambda x: TRY_CAST(x AS INTEGER)
         ) AS given
     FROM skip_labels AS l
-    JOIN raw_interactions AS r ON r.source_row = l.view_id
-    WHERE r.label_1d IS NOT NULL
+    JOIN source_labels AS r ON r.source_row = l.view_id
 ),
 compared AS (
     SELECT

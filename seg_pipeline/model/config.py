@@ -97,3 +97,19 @@ def resolve_device(device: str) -> str:
         raise ConfigError("device", f"'{device}' was requested but CUDA is not available",
                           "use device: auto or cpu")
     return device
+
+
+def choose_modalities(requested: list[str], has_vectors: bool) -> tuple[list[str], str]:
+    """The modalities to train and a note for people: [] means id, visual and both when segment
+    vectors exist, else id alone; asking for a visual modality without vectors fails fast."""
+    for name in requested:
+        if name not in MODALITIES:
+            raise ConfigError("modalities", f"'{name}' is unknown", f"use a subset of {list(MODALITIES)}")
+    if not requested:
+        if has_vectors:
+            return list(MODALITIES), "all modalities (segment_embeddings present)"
+        return ["id"], "id only: this run has no segment_embeddings (no videos), so visual and both are skipped"
+    if not has_vectors and any(m != "id" for m in requested):
+        raise ConfigError("modalities", f"{requested} need segment vectors but segment_embeddings is absent or empty",
+                          "run with videos (video_source) or set modalities: [id]")
+    return list(dict.fromkeys(requested)), "as configured"

@@ -12,6 +12,7 @@ from dagster import materialize
 
 from seg_pipeline.assets.report import (
     SkipPredictionReportConfig,
+    _ground_truth,
     every_method_present,
     metric_values_in_range,
     model_beats_position_baselines,
@@ -128,14 +129,13 @@ def test_report_with_baselines_only(data_home):
             "report/segment_interest_heatmaps.png", "report/skip_prediction_metrics.csv"} <= artifacts
 
 
-def test_no_ground_truth_for_real_logs(data_home, tmp_path):
-    build_warehouse(data_home)
-    resources = {**RESOURCES, "log_source": LogSource(path=str(tmp_path / "log.csv"), format="segmm")}
-    result = materialize([skip_prediction_report], resources=resources)
-    with connect(data_home.warehouse, read_only=True) as con:
-        metrics = {m for (m,) in con.execute("SELECT DISTINCT metric FROM skip_prediction_metrics").fetchall()}
-    assert result.success and not any(m.startswith("spearman") for m in metrics)
-    assert {"HR@1", "HR@5", "HR@10", "NDCG@5", "NDCG@10", "MAE", "MAE_segments"} == metrics
+def test_ground_truth_only_for_the_demo_log(data_home, tmp_path):
+    build_warehouse(data_home)  # writes demo/ground_truth_interest.parquet
+    assert len(_ground_truth(DataHome(), LogSource(), enabled=True)) == 7
+    assert _ground_truth(DataHome(), LogSource(), enabled=False) is None
+    # A real log never pairs with a stale demo world's truth left in the data root.
+    real = LogSource(path=str(tmp_path / "log.csv"), format="segmm")
+    assert _ground_truth(DataHome(), real, enabled=True) is None
 
 
 def test_config_rejects_leaky_or_unknown_settings():

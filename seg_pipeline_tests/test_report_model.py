@@ -1,0 +1,94 @@
+"""End to end: train tiny segment-interest models with the real asset, then report on them.
+
+The toy warehouse (from the model tests) has one dull segment per video where most viewers leave,
+and segment vectors that mark it, so a visual model must beat Random on test views.
+"""
+from __future__ import annotations
+
+import mlflow
+import numpy as np
+import pandas as pd
+import pytest
+from dagster import materialize
+
+from seg_pipeline.assets.model import segment_interest_model
+from seg_pipeline.assets.report import (
+    every_method_present,
+    metric_values_in_range,
+    segment_scores_cover_test_views,
+    skip_prediction_report,
+)
+from seg_pipeline.model.predict import score_views
+from seg_pipeline.resources import DataHome, LogSource, MlflowTracking
+from seg_pipeline.warehouse.db import connect
+from seg_pipeline_tests.test_model_toy import build_toy_warehouse
+
+TINY_MODEL = {"d": 16, "layers": 1, "heads": 2, "r": 4, "epochs": 5, "patience": 5, "batch_size": 128,
+              "lr": 0.003, "device": "cpu", "max_history_tokens": 32}
+RESOURCES = {"home": DataHome(), "tracking": MlflowTracking(), "log_source": LogSource()}
+
+
+def run_pipeline(modalities: list[str]):
+    return materialize(
+        [segment_interest_model, skip_prediction_report, every_method_present, metric_values_in_range,
+         segment_scores_cover_test_views],
+        resources=RESOURCES,
+        run_config={"ops": {"segment_interest_model": {"config": {**TINY_MODEL, "modalities": modalities}},
+                            "skip_prediction_report": {"config": {"heatmap_views": 3}}}},
+    )
+
+
+def metric(table: pd.DataFrame, method: str, modality: str, name: str, protocol="segments_end", subset="all"):
+    row = table[(table.method == method) & (table.modality == modality) & (table.metric == name)
+                & (table.protocol == protocol) & (table.subset == subset)]
+    assert len(row) == 1
+    return float(row["value"].iloc[0])
+
+
+def test_report_on_trained_id_and_visual_models(data_home):
+    build_toy_warehouse(data_home.warehouse, n_users=10, views_per_user=30, with_vectors=True)
+    result = run_pipeline(["id", "visual"])
+    assert result.success
+    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert checks == {"every_method_present": True, "metric_values_in_range": True,
+                      "segment_scores_cover_test_views": True}
+
+    with connect(data_home.warehouse, read_only=True) as con:
+        table = con.execute("SELECT * FROM skip_prediction_metrics").df()
+        stored = con.execute("SELECT view_id, segment_idx, score, end_slot_score, n_segments FROM segment_scores "
+                             "WHERE modality = 'visual' ORDER BY view_id, segment_idx").df()
+        checkpoint = con.execute("SELECT checkpoint_path FROM trained_models WHERE modality = 'visual'").fetchone()[0]
+    model_rows = table[table.method == "segment_interest"]
+    assert set(model_rows.modality) == {"id", "visual"}
+    assert set(model_rows.protocol) == {"segments_end", "slots40"}
+    # The known answer: the dull segment's vector gives it away, so visual beats chance.
+    assert metric(table, "segment_interest", "visual", "NDCG@5") > metric(table, "Random", "none", "NDCG@5") + 0.1
+    assert metric(table, "segment_interest", "visual", "HR@1") > metric(table, "Random", "none", "HR@1")
+
+    # segment_scores holds exactly what the checkpoint scores, real segments only.
+    direct = score_views(checkpoint, data_home.warehouse, split="test")
+    rows = np.repeat(np.arange(len(direct.view_ids)), stored.groupby("view_id").size().to_numpy())
+    assert stored["view_id"].to_numpy() == pytest.approx(direct.view_ids[rows])
+    assert stored["score"].to_numpy() == pytest.approx(direct.scores[rows, stored["segment_idx"].to_numpy()], abs=1e-6)
+    end_slots = direct.scores[rows, stored["n_segments"].to_numpy()]
+    assert stored["end_slot_score"].to_numpy() == pytest.approx(end_slots, abs=1e-6)
+
+    mat = result.asset_materializations_for_node("skip_prediction_report")[0]
+    assert "segment_interest (visual)" in mat.metadata["comparison_all"].value
+    mlflow.set_tracking_uri(data_home.mlflow_tracking_uri)
+    run_id = mat.metadata["mlflow_run_id"].value
+    assert mlflow.get_run(run_id).data.tags["dagster_run_id"] == result.run_id
+    names = {a.path for a in mlflow.artifacts.list_artifacts(run_id=run_id, artifact_path="report")}
+    assert "report/segment_interest_heatmaps.png" in names
+
+
+def test_report_with_id_model_only_when_there_are_no_videos(data_home):
+    build_toy_warehouse(data_home.warehouse, n_users=6, views_per_user=20, with_vectors=False)
+    result = run_pipeline([])  # [] = every modality the data allows: id only without segment_embeddings
+    assert result.success
+    with connect(data_home.warehouse, read_only=True) as con:
+        methods = con.execute("SELECT DISTINCT method, modality FROM skip_prediction_metrics "
+                              "WHERE method = 'segment_interest'").fetchall()
+        modalities = {m for (m,) in con.execute("SELECT DISTINCT modality FROM segment_scores").fetchall()}
+    assert methods == [("segment_interest", "id")] and modalities == {"id"}
+    assert all(e.passed for e in result.get_asset_check_evaluations())

@@ -64,9 +64,10 @@ def _train_models(layout: DataLayout) -> tuple[dict, dict]:
         config = ModelConfig(modality=modality, d=8, layers=1, heads=1, r=2, epochs=2, batch_size=256,
                              max_history_tokens=16, device="cpu", dropout=0.0)
         result = train_model(config, train, valid)
-        path = save_checkpoint(layout.root / "models" / f"segment_interest_{modality}.pt", result.model,
+        path = save_checkpoint(layout.root / "models" / modality / "best.pt", result.model,
                                train.vocab, vectors.dim, (vectors.model, vectors.weights))
-        with tracking.start_run(f"segment_interest_model_{modality}", tags={"modality": modality}) as run:
+        with tracking.start_run(f"segment_interest_{modality}",
+                                tags={"stage": "segment_interest_model", "modality": modality}) as run:
             mlflow.log_param("modality", modality)
             mlflow.log_artifact(str(path), artifact_path="model")
         checkpoints[modality], run_ids[modality] = path, run.info.run_id

@@ -14,7 +14,8 @@ from seg_pipeline.apply.batch import batch_requests, make_thumbnails, rejected_f
 from seg_pipeline.apply.edits import EditRule, low_interest_spans
 from seg_pipeline.apply.errors import ApplyError
 from seg_pipeline.apply.pairs import PairRequest
-from seg_pipeline.apply.scoring import score_pair, score_requests
+from seg_pipeline.apply.models import resolve_model
+from seg_pipeline.apply.scoring import read_trained_models, score_pair, score_requests
 from seg_pipeline.assets.editing import editing_spans_within_video, editing_suggestions
 from seg_pipeline.assets.thumbnails import user_thumbnail_files_match, user_thumbnails
 from seg_pipeline.model.predict import score_views
@@ -121,6 +122,30 @@ def test_run_id_resolves_through_mlflow_when_the_warehouse_forgot_it(world, tmp_
     np.testing.assert_allclose(result.interest, expected.interest, atol=1e-6)
     with pytest.raises(ApplyError, match="no MLflow run 'feedface'"):
         score_pair(home, "u0000", "v00000", run_id="feedface")
+
+
+def test_latest_finished_mlflow_run_is_the_default(world, tmp_path):
+    import mlflow
+
+    from seg_pipeline.resources import MlflowTracking
+
+    home = copy_without_models(world, tmp_path / "mlflow_only", keep_mlflow=True)
+    ref = resolve_model(home, read_trained_models_of(home))
+    assert (ref.modality, ref.mlflow_run_id) == ("both", world.run_ids["both"])  # from MLflow alone
+    assert ref.checkpoint_path.is_file() and "artifact model/best.pt" in ref.source
+    with MlflowTracking(root=str(home.root)).start_run(
+            "segment_interest_id", tags={"stage": "segment_interest_model", "modality": "id"}) as run:
+        mlflow.log_artifact(str(world.checkpoints["id"]), artifact_path="model")
+    newer = resolve_model(home, read_trained_models_of(home), modality="id")
+    assert newer.mlflow_run_id == run.info.run_id != world.run_ids["id"]
+    # With trained_models present, the run it lists is used through its checkpoint file.
+    listed = resolve_model(world.layout, read_trained_models_of(world.layout), modality="id")
+    assert listed.checkpoint_path == world.checkpoints["id"] and listed.mlflow_run_id == world.run_ids["id"]
+
+
+def read_trained_models_of(layout):
+    with connect(layout.warehouse, read_only=True) as con:
+        return read_trained_models(con)
 
 
 def test_batch_assets_write_thumbnails_and_suggestions(world):

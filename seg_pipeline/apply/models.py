@@ -4,9 +4,10 @@ Three ways to name one, most explicit first:
 * a checkpoint file (`--checkpoint`);
 * an MLflow run id (`--run-id`): the checkpoint the warehouse's `trained_models` lists for that
   run, else the run's own `.pt` artifact fetched from the MLflow store;
-* nothing: the latest trained model, i.e. the `trained_models` rows written by the last
-  `segment_interest_model` run (ordered by their MLflow runs' start times when the store has
-  them), choosing the modality asked for, or the first of both > visual > id that was trained.
+* nothing: the latest trained model: of the modality asked for (default: the first of
+  both > visual > id that `trained_models` lists), the most recent finished MLflow run tagged
+  stage=segment_interest_model; its checkpoint is the file `trained_models` lists for that run,
+  else the run's `.pt` artifact. Without an MLflow store, the `trained_models` row.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from seg_pipeline.model.config import MODALITIES
 from seg_pipeline.paths import DataLayout
 
 PREFERENCE = ("both", "visual", "id")
-DEFAULT_EXPERIMENT = "seg_pipeline"
+MODEL_STAGE = "segment_interest_model"  # the tag segment_interest_model puts on its MLflow runs
 TRAIN_HINT = ("materialise segment_interest_model (`dagster job execute -m seg_pipeline.definitions "
               "-j full_pipeline`), or pass --checkpoint PATH")
 
@@ -75,18 +76,6 @@ def _mlflow_client(layout: DataLayout):
     return MlflowClient(tracking_uri=layout.mlflow_tracking_uri)
 
 
-def _start_times(client, run_ids: list[str]) -> dict[str, int]:
-    from mlflow.exceptions import MlflowException
-
-    times = {}
-    for run_id in run_ids:
-        try:
-            times[run_id] = int(client.get_run(run_id).info.start_time or 0)
-        except MlflowException:
-            continue
-    return times
-
-
 def _checkpoint_artifacts(client, run_id: str, path: Optional[str] = None, depth: int = 3) -> list[str]:
     """Artifact paths of `.pt` files in a run, searched a few folders deep."""
     found = []
@@ -117,12 +106,49 @@ def _from_run_artifacts(layout: DataLayout, run_id: str, modality: Optional[str]
     if not artifacts:
         raise ApplyError(f"MLflow run '{run_id}' has no checkpoint artifact (.pt)",
                          "pass the run id of a segment_interest_model training run, or --checkpoint PATH")
+    return ModelRef(_local_artifact(client, layout, run_id, artifacts[0]), modality, run_id,
+                    f"MLflow run {run_id} artifact {artifacts[0]}")
+
+
+def _local_artifact(client, layout: DataLayout, run_id: str, artifact: str) -> Path:
+    """The artifact file itself when the store is a local folder (the pipeline's), else a download."""
+    uri = client.get_run(run_id).info.artifact_uri or ""
+    if uri.startswith("file:"):
+        from urllib.parse import unquote, urlparse
+
+        local = Path(unquote(urlparse(uri).path)) / artifact
+        if local.is_file():
+            return local
     import mlflow
 
     target = Path(tempfile.mkdtemp(prefix="seg_pipeline_model_"))
-    local = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=artifacts[0], dst_path=str(target),
-                                                tracking_uri=layout.mlflow_tracking_uri)
-    return ModelRef(Path(local), modality, run_id, f"MLflow run {run_id} artifact {artifacts[0]}")
+    return Path(mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=artifact, dst_path=str(target),
+                                                    tracking_uri=layout.mlflow_tracking_uri))
+
+
+def _latest_runs(layout: DataLayout) -> dict[str, str]:
+    """modality -> id of its most recent finished segment_interest_model run in the MLflow store."""
+    client = _mlflow_client(layout)
+    if client is None:
+        return {}
+    experiments = [e.experiment_id for e in client.search_experiments()]
+    if not experiments:
+        return {}
+    runs = client.search_runs(experiments, filter_string=f"tags.stage = '{MODEL_STAGE}' and "
+                              "attributes.status = 'FINISHED'", order_by=["attributes.start_time DESC"],
+                              max_results=500)
+    latest: dict[str, str] = {}
+    for run in runs:
+        latest.setdefault(run.data.tags.get("modality", ""), run.info.run_id)
+    return {m: r for m, r in latest.items() if m in MODALITIES}
+
+
+def _listed_checkpoint(trained: pd.DataFrame, run_id: str) -> Optional[Path]:
+    rows = trained[trained["mlflow_run_id"].astype(str) == str(run_id)]
+    for path in rows["checkpoint_path"].astype(str):
+        if Path(path).is_file():
+            return Path(path)
+    return None
 
 
 def resolve_model(
@@ -132,7 +158,12 @@ def resolve_model(
     run_id: Optional[str] = None,
     checkpoint: Optional[str] = None,
 ) -> ModelRef:
-    """The model to use. `trained` is the warehouse's trained_models table (possibly empty)."""
+    """The model to use. `trained` is the warehouse's trained_models table (possibly empty).
+
+    Default: the modality asked for, or the first of both > visual > id among the models the
+    warehouse lists (those fit its current data), and of that modality the latest finished
+    segment_interest_model run in MLflow; without an MLflow store, the warehouse's row.
+    """
     modality = check_modality(modality)
     if checkpoint:
         path = Path(checkpoint).expanduser()
@@ -141,32 +172,39 @@ def resolve_model(
                              "pass a .pt file written by segment_interest_model, or omit --checkpoint")
         return ModelRef(path.resolve(), modality, None, f"checkpoint file {path}")
 
-    rows = trained.copy() if trained is not None else pd.DataFrame(columns=["modality", "checkpoint_path", "mlflow_run_id"])
+    if trained is None or trained.empty:
+        trained = pd.DataFrame(columns=["modality", "checkpoint_path", "mlflow_run_id"])
     if run_id:
-        rows = rows[rows["mlflow_run_id"].astype(str) == str(run_id)]
-        if rows.empty:
+        listed = _listed_checkpoint(trained, run_id)
+        if listed is None:
             return _from_run_artifacts(layout, run_id, modality)
-    if rows.empty:
-        raise ApplyError(f"no trained segment-interest model in {layout.root} (no trained_models rows)", TRAIN_HINT)
+        kind = str(trained.loc[trained["mlflow_run_id"].astype(str) == str(run_id), "modality"].iloc[0])
+        return ModelRef(listed, modality or kind, str(run_id), f"MLflow run {run_id}")
 
-    available = [m for m in PREFERENCE if m in set(rows["modality"].astype(str))]
+    runs = _latest_runs(layout)
+    current = set(trained["modality"].astype(str))
+    available = [m for m in PREFERENCE if m in (current or set(runs))]
+    if not available:
+        raise ApplyError(f"no trained segment-interest model in {layout.root} (no trained_models rows, no "
+                         "finished segment_interest_model run in MLflow)", TRAIN_HINT)
     chosen = modality or available[0]
-    if chosen not in available:
+    if chosen not in current and chosen not in runs:
         raise ApplyError(f"no '{chosen}' model was trained (trained: {', '.join(available)})",
                          f"use --modality {available[0]}, or train '{chosen}' in segment_interest_model")
-    rows = rows[rows["modality"].astype(str) == chosen]
-    client = _mlflow_client(layout) if len(rows) > 1 else None
-    if client is not None:
-        times = _start_times(client, rows["mlflow_run_id"].astype(str).tolist())
-        rows = rows.assign(_t=rows["mlflow_run_id"].astype(str).map(times).fillna(0)).sort_values("_t", ascending=False)
-    row = rows.iloc[0]
+    if chosen in runs:
+        run = runs[chosen]
+        path = _listed_checkpoint(trained, run)
+        if path is not None:
+            return ModelRef(path, chosen, run, f"latest '{chosen}' model: MLflow run {run}")
+        ref = _from_run_artifacts(layout, run, chosen)
+        return ModelRef(ref.checkpoint_path, chosen, run, f"latest '{chosen}' model: {ref.source}")
+    row = trained[trained["modality"].astype(str) == chosen].iloc[0]
     path = Path(str(row["checkpoint_path"]))
     if not path.is_file():
         raise ApplyError(f"trained_models lists {path} for modality '{chosen}' but the file is missing",
                          "re-materialise segment_interest_model")
     run = None if pd.isna(row["mlflow_run_id"]) else str(row["mlflow_run_id"])
-    how = f"MLflow run {run}" if run_id else f"latest trained '{chosen}' model (MLflow run {run})"
-    return ModelRef(path, chosen, run, how)
+    return ModelRef(path, chosen, run, f"'{chosen}' model listed in trained_models (no MLflow store)")
 
 
 def load_model_ref(ref: ModelRef, device: str = "cpu") -> LoadedModel:

@@ -1,7 +1,7 @@
 """One tiny real world for the downstream tests (test_apply_world.py, test_cli.py), built once per
 test session: the demo world's real mp4 files and log run through the real Dagster assets into
-DuckDB, then two tiny segment-interest models (`id`, `both`) trained on it, saved as checkpoints,
-logged to the MLflow SQLite store and listed in `trained_models`, as segment_interest_model does.
+DuckDB, then two tiny segment-interest models (`id`, `both`) trained by the real segment_interest_model
+asset: checkpoints, MLflow runs in the SQLite store, rows in `trained_models`.
 """
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from seg_pipeline.warehouse.db import connect
 
 WORLD = {"size": "tiny", "n_videos": 8, "n_users": 6, "views_per_user": 15, "seed": 0}
 MODALITIES = ("id", "both")
+MODEL = {"d": 8, "layers": 1, "heads": 1, "r": 2, "epochs": 2, "batch_size": 256, "max_history_tokens": 16,
+         "dropout": 0.0, "device": "cpu"}
 _CACHE: dict[str, "ApplyWorld"] = {}
 
 
@@ -34,50 +36,26 @@ class ApplyWorld:
 
 
 def _materialize_world(root: Path) -> None:
-    from seg_pipeline.assets import demo_world as dw, embeddings as em, videos as vd, warehouse as wh
+    from seg_pipeline.assets import demo_world as dw, embeddings as em, model as md, videos as vd, warehouse as wh
 
-    resources = {"home": DataHome(root=str(root)), "log_source": LogSource(), "video_source": VideoSource()}
+    root_s = str(root)
+    resources = {"home": DataHome(root=root_s), "log_source": LogSource(), "video_source": VideoSource(),
+                 "tracking": MlflowTracking(root=root_s)}
     result = materialize(
         [dw.demo_world, vd.raw_videos, vd.video_segments, em.segment_embeddings, wh.interactions, wh.skip_labels,
-         wh.user_histories, wh.splits],
-        resources=resources, run_config={"ops": {"demo_world": {"config": WORLD}}},
+         wh.user_histories, wh.splits, md.segment_interest_model],
+        resources=resources,
+        run_config={"ops": {"demo_world": {"config": WORLD},
+                            "segment_interest_model": {"config": {"modalities": list(MODALITIES), **MODEL}}}},
         instance=DagsterInstance.ephemeral(),
     )
     assert result.success
 
 
-def _train_models(layout: DataLayout) -> tuple[dict, dict]:
-    import mlflow
-
-    from seg_pipeline.model.checkpoint import save_checkpoint
-    from seg_pipeline.model.config import ModelConfig
-    from seg_pipeline.model.inputs import load_segment_vectors, load_view_inputs
-    from seg_pipeline.model.train import train_model
-
-    with connect(layout.warehouse) as con:
-        vectors = load_segment_vectors(con)
-        train = load_view_inputs(con, ["train"], 16, vectors=vectors)
-        valid = load_view_inputs(con, ["valid"], 16, vocab=train.vocab, vectors=vectors)
-    tracking = MlflowTracking(root=str(layout.root))
-    checkpoints, run_ids = {}, {}
-    for modality in MODALITIES:
-        config = ModelConfig(modality=modality, d=8, layers=1, heads=1, r=2, epochs=2, batch_size=256,
-                             max_history_tokens=16, device="cpu", dropout=0.0)
-        result = train_model(config, train, valid)
-        path = save_checkpoint(layout.root / "models" / modality / "best.pt", result.model,
-                               train.vocab, vectors.dim, (vectors.model, vectors.weights))
-        with tracking.start_run(f"segment_interest_{modality}",
-                                tags={"stage": "segment_interest_model", "modality": modality}) as run:
-            mlflow.log_param("modality", modality)
-            mlflow.log_artifact(str(path), artifact_path="model")
-        checkpoints[modality], run_ids[modality] = path, run.info.run_id
-    with connect(layout.warehouse) as con:
-        con.execute("CREATE OR REPLACE TABLE trained_models (modality VARCHAR, checkpoint_path VARCHAR, "
-                    "mlflow_run_id VARCHAR)")
-        for modality in MODALITIES:
-            con.execute("INSERT INTO trained_models VALUES ($m, $p, $r)",
-                        {"m": modality, "p": str(checkpoints[modality]), "r": run_ids[modality]})
-    return checkpoints, run_ids
+def _trained(layout: DataLayout) -> tuple[dict, dict]:
+    with connect(layout.warehouse, read_only=True) as con:
+        rows = con.execute("SELECT modality, checkpoint_path, mlflow_run_id FROM trained_models").fetchall()
+    return {m: Path(p) for m, p, _ in rows}, {m: r for m, _, r in rows}
 
 
 def apply_world(tmp_path_factory) -> ApplyWorld:
@@ -87,7 +65,7 @@ def apply_world(tmp_path_factory) -> ApplyWorld:
         root = tmp_path_factory.mktemp("apply_world") / "home"
         _materialize_world(root)
         layout = DataLayout(root)
-        checkpoints, run_ids = _train_models(layout)
+        checkpoints, run_ids = _trained(layout)
         _CACHE["world"] = ApplyWorld(layout, checkpoints, run_ids)
     return _CACHE["world"]
 

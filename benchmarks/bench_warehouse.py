@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import resource
 import subprocess
 import sys
@@ -50,28 +51,33 @@ def build_everything(log: Path, home: Path, fmt: str, protocol: str = "temporal"
     """Every warehouse table from one log, timed per step, then the checks."""
     layout = DataLayout(home).ensure()
     steps: dict[str, float] = {}
-    out: dict = {"steps_s": steps}
-    started = time.perf_counter()
+    cpu: dict[str, float] = {}
+    out: dict = {"steps_s": steps, "steps_cpu_s": cpu, "load_before": os.getloadavg()}
+    started, started_cpu = time.perf_counter(), time.process_time()
+
+    def timed(step, fn):
+        t, c = time.perf_counter(), time.process_time()  # process time counts DuckDB's threads too
+        result = fn()
+        steps[step], cpu[step] = time.perf_counter() - t, time.process_time() - c
+        return result
+
     with connect(layout.warehouse) as con:
-        t = time.perf_counter()
-        spec = resolve_log(con, layout, str(log), fmt)
-        counts = build_interactions(con, spec, min_duration_ms=5000, max_duration_ms=200000, check_videos=False)
-        steps["interactions"] = time.perf_counter() - t
-        t = time.perf_counter()
-        out["skip_labels"] = build_skip_labels(con)
-        steps["skip_labels"] = time.perf_counter() - t
-        t = time.perf_counter()
-        out["user_histories"] = build_user_histories(con, H)
-        steps["user_histories"] = time.perf_counter() - t
-        t = time.perf_counter()
-        out["splits"] = build_splits(con, SplitSettings(protocol=protocol))
-        steps["splits"] = time.perf_counter() - t
-        t = time.perf_counter()
-        for view in PEOPLE_VIEWS:
-            build_people_view(con, view)
+        counts = timed(
+            "interactions",
+            lambda: build_interactions(
+                con, resolve_log(con, layout, str(log), fmt), min_duration_ms=5000, max_duration_ms=200000,
+                check_videos=False,
+            ),
+        )
+        out["skip_labels"] = timed("skip_labels", lambda: build_skip_labels(con))
+        out["user_histories"] = timed("user_histories", lambda: build_user_histories(con, H))
+        out["splits"] = timed("splits", lambda: build_splits(con, SplitSettings(protocol=protocol)))
+        timed("people_views", lambda: [build_people_view(con, view) for view in PEOPLE_VIEWS])
         out["position_skip_rates_rows"] = con.execute("SELECT count(*) FROM position_skip_rates").fetchall()[0][0]
-        steps["people_views"] = time.perf_counter() - t
         out["build_s"] = time.perf_counter() - started
+        out["build_cpu_s"] = time.process_time() - started_cpu
+        out["load_after"] = os.getloadavg()
+        out["duckdb_threads"] = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
         t = time.perf_counter()
         out["checks"] = {
             "interactions_accounted": checks.interactions_accounted(con),
@@ -126,12 +132,12 @@ def naive_comparison(log: Path, warehouse: Path, n_users: int) -> dict:
     table["view_id"] = range(len(table))
     users = sorted(table.user_id.unique())[:n_users]
     views = table[table.user_id.isin(users)].reset_index(drop=True)
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     labels = naive_skip_labels(views)
-    labels_s = time.perf_counter() - t
-    t = time.perf_counter()
+    labels_s, labels_cpu = time.perf_counter() - t, time.process_time() - c
+    t, c = time.perf_counter(), time.process_time()
     histories = naive_histories(labels)
-    histories_s = time.perf_counter() - t
+    histories_s, histories_cpu = time.perf_counter() - t, time.process_time() - c
 
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
@@ -165,6 +171,8 @@ def naive_comparison(log: Path, warehouse: Path, n_users: int) -> dict:
         "views": len(views),
         "skip_labels_s": labels_s,
         "histories_s": histories_s,
+        "skip_labels_cpu_s": labels_cpu,
+        "histories_cpu_s": histories_cpu,
         "same_labels": bool(same_labels),
         "same_histories": bool(same_histories),
     }
@@ -241,9 +249,11 @@ def main() -> None:
           f"{result['segments']} segments (generated in {gen_s:.1f} s) -> {workdir}")
     print(f"interactions: {result['interactions']}")
     for step, seconds in result["steps_s"].items():
-        print(f"  {step:<16} {seconds:7.2f} s")
-    print(f"whole build: {result['build_s']:.1f} s wall; checks {result['checks_s']:.1f} s; "
-          f"peak RSS {peak_mib:.0f} MiB; warehouse file {result['warehouse_mib']:.0f} MiB")
+        print(f"  {step:<16} {seconds:7.2f} s wall {result['steps_cpu_s'][step]:7.2f} s CPU")
+    print(f"whole build: {result['build_s']:.1f} s wall, {result['build_cpu_s']:.1f} s CPU on "
+          f"{result['duckdb_threads']} DuckDB threads (load average before/after: "
+          f"{result['load_before'][0]:.1f}/{result['load_after'][0]:.1f} on {os.cpu_count()} cores); "
+          f"checks {result['checks_s']:.1f} s; peak RSS {peak_mib:.0f} MiB; warehouse file {result['warehouse_mib']:.0f} MiB")
     print(f"checks passed: { {k: v['passed'] for k, v in result['checks'].items()} }")
     print(f"splits: {result['splits']['counts']} fractions "
           f"{ {k: round(v, 4) for k, v in result['splits']['fractions'].items()} } cold share {result['splits']['cold_share']:.4f}")
@@ -253,6 +263,10 @@ def main() -> None:
     print(f"per view: skip labels naive {naive_label_per_view * 1e6:.1f} us vs DuckDB {duck_label_per_view * 1e6:.3f} us "
           f"(x{naive_label_per_view / duck_label_per_view:.0f}); histories naive {naive_hist_per_view * 1e6:.0f} us vs "
           f"DuckDB {duck_hist_per_view * 1e6:.2f} us (x{naive_hist_per_view / duck_hist_per_view:.0f})")
+    cpu_ratio_labels = (naive["skip_labels_cpu_s"] / naive["views"]) / (result["steps_cpu_s"]["skip_labels"] / views)
+    cpu_ratio_hist = (naive["histories_cpu_s"] / naive["views"]) / (result["steps_cpu_s"]["user_histories"] / views)
+    print(f"per view in CPU time (fair under a shared machine's load): skip labels x{cpu_ratio_labels:.0f}, "
+          f"histories x{cpu_ratio_hist:.0f}")
     print(f"naive estimate for all {views} views: {(naive_label_per_view + naive_hist_per_view) * views / 60:.0f} min "
           f"(the subsample's users have ~{naive['views'] / naive['users']:.0f} views each; the naive history cost "
           f"grows with views per user)")

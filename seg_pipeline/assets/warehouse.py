@@ -7,6 +7,7 @@ builds its table, reports counts in metadata, and has its invariants checked bes
 import time
 from typing import Optional
 
+import duckdb
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
@@ -56,8 +57,11 @@ def _check_result(out: dict, severity: AssetCheckSeverity = AssetCheckSeverity.E
 def interactions(home: DataHome, log_source: LogSource, video_source: VideoSource) -> MaterializeResult:
     layout = home.layout
     started = time.perf_counter()
+    # Check the log's configuration on a scratch in-memory connection first: a wrong path or
+    # mapping fails fast, before the warehouse is opened (or found busy).
+    with duckdb.connect() as scratch:
+        spec = resolve_log(scratch, layout, log_source.path, log_source.format, log_source.columns)
     with connect(layout.warehouse) as con:
-        spec = resolve_log(con, layout, log_source.path, log_source.format, log_source.columns)
         counts = build_interactions(
             con,
             spec,

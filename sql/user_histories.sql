@@ -3,30 +3,40 @@
 -- know about the user at the moment of the view, and nothing from that moment or later.
 --
 -- How: the user's views sharing a timestamp (a SegMM request batch) form one batch, its items in
--- view_id order. Every view of a batch has the same history: the items of the user's earlier
--- batches, the last $history_length of them. Since each batch holds at least one view, the
--- $history_length batches before it hold enough items; one window pass over batches (fewer rows
--- than views) gathers them, and list_slice keeps the most recent. Same-time views therefore never
--- see each other, and ties in time among history items keep view_id order.
+-- view_id order; every view of a batch has the same history: the last $history_length items of
+-- the user's earlier batches. Number the user's items 0, 1, ... in (time_ms, view_id) order; a
+-- batch covers items first_item..last_item. One window pass over batches (fewer rows than views)
+-- gathers the earlier batches whose last item is at least first_item - $history_length, i.e.
+-- exactly those holding one of the wanted items (a RANGE frame on last_item whose offset depends
+-- on the batch's size), and list_slice keeps the most recent $history_length. Same-time views
+-- therefore never see each other; ties in time among history items keep view_id order.
 CREATE OR REPLACE TABLE user_histories AS
 WITH batches AS (
     SELECT
         user_id,
         time_ms,
+        count(*) AS size,
         list(view_id ORDER BY view_id) AS members,
         list({'view_id': view_id, 'video_id': video_id, 'watched': watched_segments} ORDER BY view_id) AS items
     FROM skip_labels
     GROUP BY user_id, time_ms
 ),
+numbered AS (
+    SELECT
+        *,
+        sum(size) OVER (PARTITION BY user_id ORDER BY time_ms ROWS UNBOUNDED PRECEDING) - 1 AS last_item
+    FROM batches
+),
 earlier AS (
     SELECT
         user_id,
         members,
+        -- last_item - (size - 1 + H) = first_item - H: batches ending in [first_item - H, first_item - 1].
         list(items) OVER (
-            PARTITION BY user_id ORDER BY time_ms
-            ROWS BETWEEN $history_length PRECEDING AND 1 PRECEDING
+            PARTITION BY user_id ORDER BY last_item
+            RANGE BETWEEN (size - 1 + $history_length) PRECEDING AND 1 PRECEDING
         ) AS earlier_batches
-    FROM batches
+    FROM numbered
 ),
 recent AS (
     SELECT

@@ -1,6 +1,8 @@
-"""A tiny end-to-end SegRec run: real warehouse tables from a generated log, a real (tiny)
-segment-interest checkpoint, and the three SegRec assets materialised by Dagster."""
+"""A tiny end-to-end SegRec run: real warehouse tables from a generated log, then the real
+segment_interest_model asset (tiny config) and the three SegRec assets materialised by Dagster."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import mlflow
 import numpy as np
@@ -8,11 +10,16 @@ import pandas as pd
 import pytest
 from dagster import materialize
 
-from seg_pipeline.assets.segrec import effective_views, segrec_interest_scores, segrec_report
-from seg_pipeline.model.checkpoint import save_checkpoint
-from seg_pipeline.model.config import ModelConfig
-from seg_pipeline.model.inputs import load_view_inputs
-from seg_pipeline.model.train import train_model
+from seg_pipeline.assets.model import segment_interest_model
+from seg_pipeline.assets.segrec import (
+    effective_views,
+    effective_views_consistent,
+    interest_scores_cover_views,
+    segrec_beats_video,
+    segrec_interest_scores,
+    segrec_metrics_complete,
+    segrec_report,
+)
 from seg_pipeline.resources import DataHome, MlflowTracking
 from seg_pipeline.warehouse.db import connect
 from seg_pipeline.warehouse.histories import build_user_histories
@@ -49,36 +56,40 @@ def toy_warehouse(data_home, tmp_path):
         build_skip_labels(con)
         build_user_histories(con, 20)
         build_splits(con, SplitSettings())
-        train = load_view_inputs(con, ["train"], 16, use_vectors=False)
-        valid = load_view_inputs(con, ["valid"], 16, vocab=train.vocab, use_vectors=False)
-    config = ModelConfig(modality="id", d=8, layers=1, heads=1, r=2, epochs=2, batch_size=256,
-                         max_history_tokens=16, device="cpu")
-    result = train_model(config, train, valid)
-    checkpoint = save_checkpoint(data_home.root / "models" / "id.pt", result.model, train.vocab, 0, None)
-    with connect(data_home.warehouse) as con:
-        con.execute("CREATE TABLE trained_models AS SELECT 'id' AS modality, $p AS checkpoint_path, "
-                    "'none' AS mlflow_run_id", {"p": str(checkpoint)})
-    return data_home, checkpoint
+    return data_home
 
 
 def test_segrec_assets_end_to_end(toy_warehouse):
-    layout, checkpoint = toy_warehouse
-    checkpoint_bytes = checkpoint.read_bytes()
+    layout = toy_warehouse
     run_config = {"ops": {
-        "segrec_interest_scores": {"config": {"n_folds": 2, "fold_epochs": 1}},
+        "segment_interest_model": {"config": {"modalities": ["id"], "d": 8, "layers": 1, "heads": 1, "r": 2,
+                                              "epochs": 2, "batch_size": 256, "max_history_tokens": 16,
+                                              "device": "cpu"}},
+        "segrec_interest_scores": {"config": {"n_folds": 2}},  # fold models: the checkpoint's best epoch
         "segrec_report": {"config": {"seeds": 2, "dim": 4, "hidden": [8], "max_epochs": 1, "patience": 1,
                                      "batch_size": 256}},
     }}
     result = materialize(
-        [effective_views, segrec_interest_scores, segrec_report],
+        [segment_interest_model],
+        resources={"home": DataHome(root=str(layout.root)), "tracking": MlflowTracking(root=str(layout.root))},
+        run_config={"ops": {"segment_interest_model": run_config["ops"].pop("segment_interest_model")}},
+    )
+    assert result.success
+    with connect(layout.warehouse, read_only=True) as con:
+        (checkpoint,), = con.execute("SELECT checkpoint_path FROM trained_models").fetchall()
+    checkpoint_bytes = Path(checkpoint).read_bytes()
+
+    result = materialize(
+        [effective_views, segrec_interest_scores, segrec_report, effective_views_consistent,
+         interest_scores_cover_views, segrec_metrics_complete, segrec_beats_video],
         resources={"home": DataHome(root=str(layout.root)), "tracking": MlflowTracking(root=str(layout.root))},
         run_config=run_config,
     )
     assert result.success
-    checks = {e.asset_check_evaluation_data.check_name: e.asset_check_evaluation_data.passed
-              for e in result.get_asset_check_evaluations() if hasattr(e, "asset_check_evaluation_data")} \
-        if hasattr(result, "get_asset_check_evaluations") else {}
-    assert all(v for k, v in checks.items() if k != "segrec_beats_video")
+    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert set(checks) == {"effective_views_consistent", "interest_scores_cover_views", "segrec_metrics_complete",
+                           "segrec_beats_video"}
+    assert all(passed for name, passed in checks.items() if name != "segrec_beats_video")  # a WARN check
 
     with connect(layout.warehouse, read_only=True) as con:
         n_views = con.execute("SELECT count(*) FROM effective_views").fetchone()[0]
@@ -99,7 +110,7 @@ def test_segrec_assets_end_to_end(toy_warehouse):
     assert metrics[metrics.metric != "logloss"]["value"].between(0, 1).all()
     assert len(summary) == 2 * len(expected_variants) * 3 and (summary["seeds"] == 2).all()
     # the frozen segment-interest checkpoint is untouched by SegRec
-    assert checkpoint.read_bytes() == checkpoint_bytes
+    assert Path(checkpoint).read_bytes() == checkpoint_bytes
 
     run_id = metrics["mlflow_run_id"].iloc[0]
     mlflow.set_tracking_uri(layout.mlflow_tracking_uri)

@@ -117,8 +117,8 @@ def effective_views_consistent(home: DataHome) -> AssetCheckResult:
 class SegrecInterestConfig(Config):
     """n_folds: train views are cut into folds by view_id % n_folds; each fold's scores come from a
     prior / segment-interest model fit on the other folds (out of fold, SPEC 7).
-    fold_epochs: epoch budget of the per-fold models (0 = the trained checkpoint's own budget;
-    they early-stop on valid NDCG@5 like it). modalities: which trained modalities to use
+    fold_epochs: epoch budget of the per-fold models (0 = the epoch the trained checkpoint's early
+    stopping chose, its best_epoch). modalities: which trained modalities to use
     ([] = every one in trained_models). device: where fold models train and score.
     """
 
@@ -133,7 +133,7 @@ class SegrecInterestConfig(Config):
             raise ConfigError("n_folds", f"{self.n_folds} folds cannot give out-of-fold scores",
                               "use 2 or more")
         if self.fold_epochs < 0:
-            raise ConfigError("fold_epochs", "must be >= 0", "use 0 (the checkpoint's budget) or e.g. 10")
+            raise ConfigError("fold_epochs", "must be >= 0", "use 0 (the checkpoint's best epoch) or e.g. 10")
         unknown = [m for m in self.modalities if m not in MODEL_MODALITIES]
         if unknown:
             raise ConfigError("modalities", f"unknown modalities {unknown}", f"use some of {MODEL_MODALITIES}")

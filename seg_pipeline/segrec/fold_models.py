@@ -2,8 +2,10 @@
 refit per fold (with the checkpoint's own config) for out-of-fold scores of train views.
 
 A thin adapter over seg_pipeline.model: its train_model() takes any set of train views, so a
-fold model is the same model fit on the other folds' train views, early-stopped on the same
-valid split as the full model.
+fold model is the same model fit on the other folds' train views. By default a fold model trains
+for the epoch count the full model's early stopping chose (its checkpoint's best_epoch), the usual
+way to reuse a tuned iteration count in cross-fitting; that also bounds the extra cost at about
+one more training run of the full model per modality.
 """
 from __future__ import annotations
 
@@ -41,10 +43,12 @@ def out_of_fold_model_scores(
     timings: Optional[dict] = None,
 ) -> InterestScores:
     """Scores (n, 40) for SegRec rows: fold ALL_TRAIN rows from the checkpoint, fold k rows from a
-    model of the same config trained on the train views of the other folds."""
+    model of the same config trained on the train views of the other folds, for `epochs` epochs
+    (None: the checkpoint's best epoch; the valid split may still stop it earlier)."""
     model, _, meta = load_model(checkpoint_path, device)
     base = ModelConfig.from_dict(meta["config"])
-    config = dataclasses.replace(base, device=device, epochs=epochs or base.epochs)
+    chosen = int((meta.get("summary") or {}).get("best_epoch") or base.epochs)
+    config = dataclasses.replace(base, device=device, epochs=epochs or chosen)
     use_vectors = "visual" in modality_parts(base.modality)
     timings = timings if timings is not None else {}
 

@@ -118,3 +118,18 @@ def test_segrec_assets_end_to_end(toy_warehouse):
     assert "WideDeep/SegRec_id/AUC_mean" in run.data.metrics
     artifacts = {a.path for a in mlflow.MlflowClient().list_artifacts(run_id, "segrec_report")}
     assert "segrec_report/segrec_report.md" in artifacts
+
+
+def test_variant_choice_follows_the_stored_scores_and_rejects_unknown_names():
+    from seg_pipeline.assets.segrec import SegrecInterestConfig, SegrecReportConfig, _choose_variants
+    from seg_pipeline.errors import ConfigError
+
+    names = [v.name for v in _choose_variants([], ["ItemPosition", "id", "both"])]
+    assert names == ["Video", "SegSum", "SegAdjust", "ItemPosition", "SegRec_id", "SegRec_both"]
+    assert [v.name for v in _choose_variants([], [])] == ["Video", "SegSum", "SegAdjust"]
+    with pytest.raises(ConfigError, match="variants"):
+        _choose_variants(["SegRec_visual"], ["ItemPosition", "id"])
+    with pytest.raises(ConfigError, match="n_folds"):
+        SegrecInterestConfig(n_folds=1).validate()
+    with pytest.raises(ConfigError, match="lr"):
+        SegrecReportConfig(lr=0).train_config()

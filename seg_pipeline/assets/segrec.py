@@ -304,7 +304,7 @@ def _bar_chart(summary: pd.DataFrame, path: Path) -> Path:
 
 @asset(
     group_name=GROUP,
-    deps=["segrec_interest_scores", "effective_views", "user_histories"],
+    deps=["segrec_interest_scores", "effective_views", "user_histories", "segment_embeddings"],
     code_version="1",
     description="Effective-view prediction with WideDeep / DIN backbones: Video vs SegSum vs SegAdjust vs "
                 "ItemPosition weights vs SegRec (segment-interest weights), AUC / F1 / logloss on test over "

@@ -76,7 +76,7 @@ def _header(result) -> list[str]:
         f"history: {result.context.history_views} past views, {result.context.history_tokens} segment tokens "
         f"(from {when})" + ("  [history-free fallback]" if result.context.history_free else ""),
     ]
-    return lines + [f"note: {note}" for note in result.notes]
+    return lines + [f"note: {note}" for note in result.notes] + [f"caveat: {c}" for c in result.caveats]
 
 
 def format_score(result) -> str:

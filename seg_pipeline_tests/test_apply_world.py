@@ -72,6 +72,8 @@ def test_score_now_uses_the_latest_twenty_views(world):
     assert result.context.history_tokens == min(16, int(last.watched_segments.clip(upper=40).sum()))
     assert result.modality == "both" and result.mlflow_run_id == world.run_ids["both"]  # auto: both first
     assert result.fallback == "none" and result.notes == []
+    # The world's models use the default intra-video loss, which every output must flag.
+    assert len(result.caveats) == 1 and "intra-video loss" in result.caveats[0]
 
 
 def test_skip_slot_and_watch_time_follow_the_scores(world):

@@ -58,6 +58,17 @@ class LoadedModel:
         return self.modality in ("id", "both")
 
 
+def model_caveats(loaded: LoadedModel) -> list[str]:
+    """What a reader of thumbnails and edit suggestions must know about how the model was trained."""
+    if loaded.model.config.loss == "intra_video":
+        return ["trained with the intra-video loss (SPEC 3 eq. 8), where a view that leaves in segment 0 adds no "
+                "term and segment 0 only ever appears as a watched segment: its interest is pushed up by "
+                "construction, so thumbnails lean to the first segment and cuts to the tail. A model trained "
+                "with loss: softmax or bce ranks segments by content far better on the demo world "
+                "(benchmarks/bench_apply.py --compare-losses)"]
+    return []
+
+
 def check_modality(modality: Optional[str]) -> Optional[str]:
     if modality in (None, "", "auto"):
         return None

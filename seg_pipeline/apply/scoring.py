@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from seg_pipeline.apply.errors import ApplyError
-from seg_pipeline.apply.models import LoadedModel, ModelRef, load_model_ref, resolve_model
+from seg_pipeline.apply.models import LoadedModel, load_model_ref, model_caveats, resolve_model
 from seg_pipeline.apply.pairs import PairContext, PairRequest, VideoFacts, build_pair_inputs, load_video_facts
 from seg_pipeline.errors import WarehouseBusyError
 from seg_pipeline.evaluation.metrics import SEGMENT_SECONDS, expected_watch_time_s, leave_distribution
@@ -45,6 +45,7 @@ class PairScore:
     mlflow_run_id: Optional[str]
     checkpoint: str
     notes: list[str] = field(default_factory=list)
+    caveats: list[str] = field(default_factory=list)  # about the model, the same for every pair
 
     @property
     def n_segments(self) -> int:
@@ -91,7 +92,8 @@ class PairScore:
             "fallback": self.fallback,
             "notes": list(self.notes),
             "model": {"modality": self.modality, "source": self.model_source,
-                      "mlflow_run_id": self.mlflow_run_id, "checkpoint": self.checkpoint},
+                      "mlflow_run_id": self.mlflow_run_id, "checkpoint": self.checkpoint,
+                      "caveats": list(self.caveats)},
         }
 
 
@@ -205,6 +207,7 @@ def score_requests(
     n_seg = inputs.n_segments
     leave = leave_distribution(scores, n_seg) if len(contexts) else np.zeros((0, scores.shape[1]))
     watch = expected_watch_time_s(scores, n_seg, inputs.duration_ms) if len(contexts) else np.zeros(0)
+    caveats = model_caveats(loaded)
     out = []
     for i, ctx in enumerate(contexts):
         n = int(n_seg[i])
@@ -215,7 +218,7 @@ def score_requests(
             leave_probability=leave[i, : n + 1], predicted_skip_slot=int(np.argmin(slots)),
             expected_watch_time_s=float(watch[i]), context=ctx, modality=loaded.modality,
             model_source=loaded.ref.source, mlflow_run_id=loaded.ref.mlflow_run_id,
-            checkpoint=str(loaded.ref.checkpoint_path), notes=pair_notes(ctx, loaded),
+            checkpoint=str(loaded.ref.checkpoint_path), notes=pair_notes(ctx, loaded), caveats=caveats,
         ))
     return out, rejected, loaded
 

@@ -27,7 +27,7 @@ from dagster import (
 )
 
 from seg_pipeline.apply.batch import batch_requests, make_thumbnails, rejected_frame
-from seg_pipeline.apply.models import PREFERENCE
+from seg_pipeline.apply.models import PREFERENCE, model_caveats
 from seg_pipeline.apply.scoring import PairScore, Rejected, read_trained_models, score_requests
 from seg_pipeline.apply.thumbnails import IMAGE_FORMATS
 from seg_pipeline.assets.metadata import table_metadata
@@ -82,6 +82,7 @@ class BatchScores:
     mlflow_run_id: Optional[str] = None
     model_source: str = "none"
     seconds: float = 0.0
+    caveats: tuple[str, ...] = ()
 
 
 def score_batch(home: DataHome, config: ApplyBatchConfig) -> BatchScores:
@@ -99,7 +100,7 @@ def score_batch(home: DataHome, config: ApplyBatchConfig) -> BatchScores:
     scored, rejected, loaded = score_requests(layout, requests, modality=modality,
                                               history_length=config.history_length, device=config.device)
     return BatchScores(len(requests), scored, rejected, None, loaded.modality, loaded.ref.mlflow_run_id,
-                       loaded.ref.source, time.perf_counter() - started)
+                       loaded.ref.source, time.perf_counter() - started, tuple(model_caveats(loaded)))
 
 
 def write_tables(home: DataHome, table: str, rows: pd.DataFrame, rejected: pd.DataFrame,
@@ -133,6 +134,7 @@ def batch_metadata(batch: BatchScores, config: ApplyBatchConfig) -> dict:
         "model": MetadataValue.text(batch.model_source),
         "mlflow_run_id": MetadataValue.text(str(batch.mlflow_run_id)),
         "scoring_seconds": MetadataValue.float(round(batch.seconds, 3)),
+        "model_caveats": MetadataValue.text(" ".join(batch.caveats) or "none"),
     }
 
 
@@ -171,6 +173,8 @@ def user_thumbnails(context: AssetExecutionContext, config: UserThumbnailsConfig
     else:
         batch = score_batch(home, config)
         note = batch.note
+    for caveat in batch.caveats:
+        context.log.warning(caveat)
     rows, rejected = make_thumbnails(batch.scored, out_dir, suffix)
     rejected = batch.rejected + rejected
     rejected_rows = rejected_frame(rejected)

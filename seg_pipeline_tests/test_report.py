@@ -22,7 +22,7 @@ from seg_pipeline.assets.report import (
 from seg_pipeline.errors import ConfigError
 from seg_pipeline.evaluation.latent import spearman_latent
 from seg_pipeline.evaluation.metrics import N_SLOTS
-from seg_pipeline.evaluation.skip_report import segment_score_frame
+from seg_pipeline.evaluation.skip_report import ScoredMethod, hit_rate_by_target_kind, segment_score_frame
 from seg_pipeline.resources import DataHome, LogSource, MlflowTracking
 from seg_pipeline.warehouse.db import connect
 
@@ -167,3 +167,14 @@ def test_segment_score_frame_keeps_end_slot_out_of_rows():
     assert frame["segment_idx"].tolist() == [0, 1]
     assert frame["end_slot_score"].tolist() == [0.0, 0.0]
     assert frame["leave_probability"].tolist() == pytest.approx([1 / 3, 1 / 3])
+
+
+def test_hit_rate_by_target_kind():
+    views = pd.DataFrame({"view_id": [1, 2, 3], "user_id": "u", "video_id": "v", "n_segments": [3, 3, 3],
+                          "target_slot": [0, 1, 3]})
+    scores = np.full((3, N_SLOTS), 5.0)
+    scores[:, :4] = [3.0, 2.0, 1.0, 0.0]  # always predicts the end slot
+    table = hit_rate_by_target_kind(views, [ScoredMethod("m", "id", scores)])
+    assert table.loc["m (id)"].tolist() == [0.0, 0.0, 1.0]
+    assert list(table.columns) == ["HR@1 left in segment 0 (1 views)", "HR@1 left in a later segment (1 views)",
+                                   "HR@1 watched to the end (1 views)"]

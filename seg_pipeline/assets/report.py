@@ -5,6 +5,7 @@ import hashlib
 import re
 from pathlib import Path
 
+import mlflow
 import numpy as np
 import pandas as pd
 from dagster import (
@@ -24,7 +25,7 @@ from seg_pipeline.baselines.priors import build_position_priors
 from seg_pipeline.baselines.registry import BASELINES, make_baseline
 from seg_pipeline.errors import ConfigError
 from seg_pipeline.evaluation.latent import latent_matrix
-from seg_pipeline.evaluation.metrics import RANK_METRICS
+from seg_pipeline.evaluation.metrics import N_SLOTS, RANK_METRICS
 from seg_pipeline.evaluation.report_doc import MODEL_METHOD, NO_MODALITY
 from seg_pipeline.evaluation.skip_report import (
     ScoredMethod,
@@ -136,8 +137,6 @@ def skip_prediction_report(
     with tracking.start_run("skip_prediction_report", dagster_run_id=context.run.run_id,
                             tags={"stage": "skip_prediction_report"}) as run:
         run_id, experiment_id = run.info.run_id, run.info.experiment_id
-        import mlflow
-
         mlflow.log_params({
             "seed": config.seed, "baselines": ",".join(config.baselines),
             "fit_splits": ",".join(config.fit_splits), "test_views": len(views), "cold_views": n_cold,
@@ -171,7 +170,7 @@ def skip_prediction_report(
 
     scores_frame = pd.concat(
         [segment_score_frame(views, item.scores, item.modality) for item in scored if item.method == MODEL_METHOD]
-        or [segment_score_frame(views.iloc[:0], np.zeros((0, 41)), NO_MODALITY)],
+        or [segment_score_frame(views.iloc[:0], np.zeros((0, N_SLOTS)), NO_MODALITY)],
         ignore_index=True,
     )
     with connect(layout.warehouse) as con:

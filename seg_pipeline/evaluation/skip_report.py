@@ -11,14 +11,8 @@ import numpy as np
 import pandas as pd
 
 from seg_pipeline.evaluation.figures import HeatmapExample, interest_heatmaps, metrics_bar_chart
-from seg_pipeline.evaluation.metrics import N_SLOTS, RANK_METRICS, leave_distribution
-from seg_pipeline.evaluation.report_doc import (
-    MODEL_METHOD,
-    NO_MODALITY,
-    Report,
-    comparison_table,
-    method_label,
-)
+from seg_pipeline.evaluation.metrics import N_SLOTS, RANK_METRICS, leave_distribution, target_ranks
+from seg_pipeline.evaluation.report_doc import Report, comparison_table, method_label
 from seg_pipeline.evaluation.skip_eval import SUBSETS, evaluate_method
 
 METRIC_COLUMNS = ["method", "modality", "protocol", "subset", "metric", "value", "n_views"]
@@ -44,6 +38,30 @@ def evaluate_all(views: pd.DataFrame, scored: Sequence[ScoredMethod], seed: int 
     for item in scored:
         rows += evaluate_method(item.method, item.modality, item.scores, views, seed=seed, latent=latent)
     return pd.DataFrame(rows, columns=METRIC_COLUMNS)
+
+
+TARGET_KINDS = ("left in segment 0", "left in a later segment", "watched to the end")
+
+
+def target_kind(views: pd.DataFrame) -> np.ndarray:
+    """Where each view ended: the three cases a position prior or a loss can treat very differently."""
+    target = views["target_slot"].to_numpy()
+    end = target == views["n_segments"].to_numpy()
+    return np.where(end, TARGET_KINDS[2], np.where(target == 0, TARGET_KINDS[0], TARGET_KINDS[1]))
+
+
+def hit_rate_by_target_kind(views: pd.DataFrame, scored: Sequence[ScoredMethod], seed: int = 0) -> pd.DataFrame:
+    """HR@1 (primary protocol) per method split by where the user left: shows whether a method only
+    ever predicts one kind of leave (e.g. always the end slot)."""
+    kinds = target_kind(views)
+    present = [k for k in TARGET_KINDS if (kinds == k).any()]
+    n, t = views["n_segments"].to_numpy(), views["target_slot"].to_numpy()
+    hits = {item.label: target_ranks(item.scores, n, t, seed=seed) == 1 for item in scored}
+    table = pd.DataFrame({label: [float(hit[kinds == k].mean()) for k in present] for label, hit in hits.items()},
+                         index=present).T
+    counts = pd.Series({k: int((kinds == k).sum()) for k in present})
+    table.columns = [f"HR@1 {k} ({counts[k]} views)" for k in present]
+    return table
 
 
 def segment_score_frame(views: pd.DataFrame, scores: np.ndarray, modality: str) -> pd.DataFrame:
@@ -125,6 +143,9 @@ def write_report(out_dir: Path, metrics: pd.DataFrame, views: pd.DataFrame,
             if protocol == "slots40":
                 table = table[[c for c in table.columns if c in RANK_METRICS or c == "views"]]
             sections.append((f"{name}: {subset} test views", table))
+    if len(views):
+        sections.append(("HR@1 by where the user left (primary protocol, all test views)",
+                         hit_rate_by_target_kind(views, scored, seed)))
     primary = sections[0][1]
     bar = metrics_bar_chart(primary, RANK_METRICS, out_dir / "metrics_bar.png",
                             "Skip prediction on all test views (primary protocol)")
@@ -145,6 +166,3 @@ def write_report(out_dir: Path, metrics: pd.DataFrame, views: pd.DataFrame,
     metrics.to_csv(csv, index=False)
     return ReportFiles(md, page, bar, heat_path, csv, primary)
 
-
-__all__ = ["MODEL_METHOD", "NO_MODALITY", "ScoredMethod", "evaluate_all", "segment_score_frame",
-           "pick_heatmap_views", "write_report", "ReportFiles"]

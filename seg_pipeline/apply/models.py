@@ -61,11 +61,10 @@ class LoadedModel:
 def model_caveats(loaded: LoadedModel) -> list[str]:
     """What a reader of thumbnails and edit suggestions must know about how the model was trained."""
     if loaded.model.config.loss == "intra_video":
-        return ["trained with the intra-video loss (SPEC 3 eq. 8), where a view that leaves in segment 0 adds no "
-                "term and segment 0 only ever appears as a watched segment: its interest is pushed up by "
-                "construction, so thumbnails lean to the first segment and cuts to the tail. A model trained "
-                "with loss: softmax or bce ranks segments by content far better on the demo world "
-                "(benchmarks/bench_apply.py --compare-losses)"]
+        return ["trained with the intra-video loss (SPEC 3 eq. 8): a view that leaves in segment 0 adds no term "
+                "and segment 0 only ever appears as a watched segment, so nothing pushes its interest down; "
+                "thumbnails can lean to the first segment and cuts to the tail. Compare with loss: softmax or bce "
+                "on the demo world: benchmarks/bench_apply.py --compare-losses"]
     return []
 
 
@@ -225,8 +224,10 @@ def load_model_ref(ref: ModelRef, device: str = "cpu") -> LoadedModel:
     try:
         model, vocab, meta = load_model(ref.checkpoint_path, device)
     except (ValueError, KeyError, RuntimeError, OSError) as exc:
-        raise ApplyError(f"could not load checkpoint {ref.checkpoint_path} ({exc})",
-                         "re-materialise segment_interest_model to write a current checkpoint") from exc
+        detail = " ".join(str(exc).split())
+        detail = detail if len(detail) <= 200 else detail[:200] + "..."
+        raise ApplyError(f"could not load checkpoint {ref.checkpoint_path} ({type(exc).__name__}: {detail})",
+                         "re-materialise segment_interest_model to write a checkpoint for the current code") from exc
     loaded = LoadedModel(model=model, vocab=vocab, meta=meta, ref=ref)
     if ref.modality is not None and ref.modality != loaded.modality:
         raise ApplyError(f"the checkpoint {ref.checkpoint_path.name} is a '{loaded.modality}' model, "

@@ -6,9 +6,12 @@ DuckDB lock while the model runs (a pipeline run can start meanwhile).
 """
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Iterator, Optional, Sequence
+
+import duckdb
 
 import numpy as np
 import pandas as pd
@@ -113,6 +116,19 @@ def warehouse_or_error(layout: DataLayout) -> Path:
     return layout.warehouse
 
 
+@contextlib.contextmanager
+def read_only(layout: DataLayout) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection, or an ApplyError for a missing or locked warehouse."""
+    warehouse = warehouse_or_error(layout)
+    try:
+        with connect(warehouse, read_only=True) as con:
+            yield con
+    except WarehouseBusyError as exc:
+        raise ApplyError(f"the warehouse {warehouse} is locked by another process",
+                         "wait for the running pipeline to finish or close other DuckDB sessions on it, "
+                         "then retry") from exc
+
+
 def read_trained_models(con) -> pd.DataFrame:
     if not table_exists(con, "trained_models"):
         return pd.DataFrame(columns=["modality", "checkpoint_path", "mlflow_run_id"])
@@ -176,24 +192,19 @@ def score_requests(
 
     if history_length < 0:
         raise ApplyError(f"history length {history_length} is negative", "use 20 (the pipeline's default) or 0")
-    warehouse = warehouse_or_error(layout)
-    try:
-        with connect(warehouse, read_only=True) as con:
-            if loaded is None:
-                ref = resolve_model(layout, read_trained_models(con), modality, run_id, checkpoint)
-                loaded = load_model_ref(ref, device)
-            facts = load_video_facts(con, [r.video_id for r in requests])
-            rejected = [Rejected(r, f"unknown video '{r.video_id}': not in the warehouse's videos or interactions")
-                        for r in requests if str(r.video_id) not in facts]
-            kept = [r for r in requests if str(r.video_id) in facts]
-            vectors = load_segment_vectors(con) if loaded.uses_vectors else None
-            _check_vectors(loaded, vectors)
-            inputs, contexts = build_pair_inputs(con, kept, facts, loaded.vocab,
-                                                 loaded.model.config.max_history_tokens, vectors, history_length)
-    except WarehouseBusyError as exc:
-        raise ApplyError(f"the warehouse {warehouse} is locked by another process",
-                         "wait for the running pipeline to finish or close other DuckDB sessions on it, "
-                         "then retry") from exc
+    if loaded is None:  # resolve with the warehouse closed: MLflow lookups take seconds
+        with read_only(layout) as con:
+            trained = read_trained_models(con)
+        loaded = load_model_ref(resolve_model(layout, trained, modality, run_id, checkpoint), device)
+    with read_only(layout) as con:
+        facts = load_video_facts(con, [r.video_id for r in requests])
+        rejected = [Rejected(r, f"unknown video '{r.video_id}': not in the warehouse's videos or interactions")
+                    for r in requests if str(r.video_id) not in facts]
+        kept = [r for r in requests if str(r.video_id) in facts]
+        vectors = load_segment_vectors(con) if loaded.uses_vectors else None
+        _check_vectors(loaded, vectors)
+        inputs, contexts = build_pair_inputs(con, kept, facts, loaded.vocab,
+                                             loaded.model.config.max_history_tokens, vectors, history_length)
 
     if loaded.uses_vectors:
         without = [i for i, c in enumerate(contexts) if not c.video_has_vectors]
@@ -240,14 +251,16 @@ def score_pair(
     A user without logged views is scored history-free (the note says so) unless
     `require_known_user`, which makes it an error instead.
     """
+    with read_only(layout) as con:  # a typo fails here, before any model is loaded
+        known = load_video_facts(con, [str(video_id)])
+    if str(video_id) not in known:
+        raise ApplyError(f"unknown video '{video_id}': not in the warehouse's videos or interactions",
+                         "check the id: `SELECT video_id FROM videos` (or interactions) in the warehouse")
     scored, rejected, _ = score_requests(layout, [PairRequest(str(user_id), str(video_id), before_ms)],
                                          modality=modality, run_id=run_id, checkpoint=checkpoint,
                                          history_length=history_length, device=device)
     if rejected:
-        reason = rejected[0].reason
-        if reason.startswith("unknown video"):
-            raise ApplyError(reason, "check the id: `SELECT video_id FROM videos` (or interactions) in the warehouse")
-        raise ApplyError(reason, "materialise segment_embeddings for this video, or use --modality id")
+        raise ApplyError(rejected[0].reason, "materialise segment_embeddings for this video, or use --modality id")
     result = scored[0]
     if require_known_user and result.context.user_views == 0:
         raise ApplyError(f"unknown user '{user_id}': no logged views in the warehouse",

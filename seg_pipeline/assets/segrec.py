@@ -343,7 +343,8 @@ def segrec_report(
     facts = [
         f"views: {counts} (effective-view positive rate {', '.join(f'{k} {v:.3f}' for k, v in positives.items())})",
         f"backbones: {', '.join(config.backbones)}; variants: {', '.join(v.name for v in variants)}; seeds: {seeds}",
-        f"visual features: {'CLIP vectors, dim ' + str(data.visual_dim) if data.visual_dim and config.use_visual else 'none (IDs only)'}",
+        f"visual features: {'CLIP vectors, dim ' + str(data.visual_dim) if data.visual_dim and config.use_visual else 'none (IDs only)'}"
+        + (f" ({data.views_without_vectors} views of videos without vectors use zeros)" if data.views_without_vectors else ""),
         f"interest score sources: {', '.join(sources)} (train views out of fold)",
         f"training: dim {config.dim}, hidden {config.hidden}, lr {config.lr}, batch {config.batch_size}, "
         f"<= {config.max_epochs} epochs, early stop on valid AUC (patience {config.patience}); "
@@ -386,6 +387,8 @@ def segrec_report(
         "comparison": MetadataValue.md(table),
         "facts": MetadataValue.md("\n".join(f"- {f}" for f in facts)),
         "seconds": MetadataValue.float(seconds),
+        "views": MetadataValue.json(counts),
+        "views_without_vectors": MetadataValue.int(data.views_without_vectors),
         "mlflow_run_id": MetadataValue.text(run_id),
         "mlflow_run_url": MetadataValue.url(url),
         "mlflow_ui": MetadataValue.text(f"mlflow ui --backend-store-uri {tracking.tracking_uri} --port {MLFLOW_UI_PORT}"),

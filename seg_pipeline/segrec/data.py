@@ -43,6 +43,11 @@ class SegRecData:
     video_vectors: Optional[np.ndarray] = None  # (R + 1, D)
     interest: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (n, 40)
 
+    @property
+    def views_without_vectors(self) -> int:
+        """Views whose video has no CLIP vectors although the table exists (scored by IDs only)."""
+        return 0 if self.video_rows is None else int((self.video_rows == 0).sum())
+
     def __len__(self) -> int:
         return len(self.view_id)
 

@@ -3,6 +3,7 @@ files, DuckDB, trained checkpoints, MLflow store and Dagster materialize (see ap
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 from dagster import DagsterInstance, materialize
 from PIL import Image
 
-from seg_pipeline.apply.batch import batch_requests, make_thumbnails, rejected_frame
+from seg_pipeline.apply.batch import batch_requests, make_suggestions, make_thumbnails, rejected_frame
 from seg_pipeline.apply.edits import EditRule, low_interest_spans
 from seg_pipeline.apply.errors import ApplyError
 from seg_pipeline.apply.pairs import PairRequest
@@ -194,6 +195,33 @@ def test_pairs_without_a_usable_file_are_rejected_with_a_reason(world, tmp_path)
     assert "gone.mp4 is missing" in rejected[0].reason and "has no readable file" in rejected[1].reason
     frame = rejected_frame(rejected)
     assert list(frame.columns) == ["view_id", "user_id", "video_id", "reason"] and len(frame) == 2
+
+
+def test_checks_catch_broken_rows(world, tmp_path):
+    from seg_pipeline.assets.thumbnails import write_tables
+    from seg_pipeline.resources import DataHome
+
+    home = DataHome(root=str(copy_without_models(world, tmp_path / "tampered").root))
+    with connect(world.layout.warehouse, read_only=True) as con:
+        requests = batch_requests(con, "valid", 3)
+    scored, _, _ = score_requests(world.layout, requests, modality="id")
+    rows, _ = make_thumbnails(scored, tmp_path / "thumbs")
+    edits = make_suggestions(scored, EditRule(low_quantile=1.0))
+    write_tables(home, "user_thumbnails", rows, rejected_frame([]))
+    write_tables(home, "editing_suggestions", edits, rejected_frame([]),
+                 {"low_quantile": 1.0, "margin": 0.0, "min_segments": 1})
+    assert user_thumbnail_files_match(home=home).passed and editing_spans_within_video(home=home).passed
+
+    Path(rows.path[0]).unlink()  # a listed file is gone
+    with connect(home.layout.warehouse) as con:
+        con.execute("UPDATE user_thumbnails SET frame_index = frame_index + 100 WHERE view_id = $v",
+                    {"v": int(rows.view_id[1])})  # a frame far outside its segment
+        con.execute("UPDATE editing_suggestions SET end_s = duration_s + 1 WHERE view_id = $v",
+                    {"v": int(edits.view_id[0])})
+    thumbs = user_thumbnail_files_match(home=home)
+    assert not thumbs.passed and len(thumbs.metadata["problems"].value) == 2
+    spans = editing_spans_within_video(home=home)
+    assert not spans.passed and spans.metadata["bad_spans"].value >= 1
 
 
 def test_thumbnails_without_videos_or_model_materialise_with_a_note(world, tmp_path):

@@ -214,7 +214,8 @@ def user_thumbnail_files_match(home: DataHome) -> AssetCheckResult:
         with Image.open(path) as image:
             if (image.width, image.height) != (row.vw, row.vh):
                 problems.append(f"{path.name}: {image.width}x{image.height}, video is {row.vw}x{row.vh}")
-        if not row.start_s <= row.frame_index / row.fps < row.end_s:
+        shown_from, shown_to = row.frame_index / row.fps, (row.frame_index + 1) / row.fps
+        if not (shown_from < row.end_s and shown_to > row.start_s):  # the frame is on screen in its segment
             problems.append(f"{path.name}: frame {row.frame_index} lies outside segment {row.segment_idx}")
     return AssetCheckResult(passed=not problems, metadata={
         "thumbnails": MetadataValue.int(len(rows)), "problems": MetadataValue.json(problems[:20])})

@@ -25,7 +25,7 @@ import pandas as pd
 
 from seg_pipeline.apply.batch import batch_requests
 from seg_pipeline.apply.latent import latent_agreement
-from seg_pipeline.apply.models import ModelRef, load_model_ref
+from seg_pipeline.apply.models import ModelRef, load_model_ref, resolve_model
 from seg_pipeline.apply.scoring import read_trained_models, score_pair, score_requests
 from seg_pipeline.paths import DataLayout, resolve_home
 from seg_pipeline.warehouse.db import connect
@@ -66,7 +66,7 @@ def compare_losses(layout: DataLayout, requests, truth, losses, modalities, epoc
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--home", default=None)
-    parser.add_argument("--split", default="test")
+    parser.add_argument("--split", default="test", help="a split, or several joined by commas")
     parser.add_argument("--max-pairs", type=int, default=2000)
     parser.add_argument("--single-pairs", type=int, default=20, help="pairs scored one call each, for timing")
     parser.add_argument("--compare-losses", default="", help="e.g. intra_video,softmax,bce")
@@ -78,7 +78,7 @@ def main() -> None:
     truth_path = layout.demo_dir / "ground_truth_interest.parquet"
     truth = pd.read_parquet(truth_path) if truth_path.is_file() else None
     with connect(layout.warehouse, read_only=True) as con:
-        requests = batch_requests(con, args.split, args.max_pairs)
+        requests = [r for split in args.split.split(",") for r in batch_requests(con, split, args.max_pairs)]
         modalities = sorted(read_trained_models(con)["modality"].astype(str))
     print(f"data root {layout.root}: {len(requests)} '{args.split}' pairs, trained modalities {modalities}")
     if args.compare_losses:
@@ -90,7 +90,12 @@ def main() -> None:
 
     for modality in modalities:
         started = time.perf_counter()
-        scored, rejected, loaded = score_requests(layout, requests, modality=modality)
+        with connect(layout.warehouse, read_only=True) as con:
+            trained = read_trained_models(con)
+        loaded = load_model_ref(resolve_model(layout, trained, modality))
+        load_s = time.perf_counter() - started
+        started = time.perf_counter()
+        scored, rejected, _ = score_requests(layout, requests, loaded=loaded)
         batch_s = time.perf_counter() - started
         singles = requests[: args.single_pairs]
         started = time.perf_counter()
@@ -99,6 +104,7 @@ def main() -> None:
         single_s = time.perf_counter() - started
         out = {
             "modality": modality, "loss": loaded.model.config.loss, "pairs": len(scored), "rejected": len(rejected),
+            "resolve_and_load_s": round(load_s, 2),
             "batch_pairs_per_s": round(len(scored) / batch_s, 1),
             "one_call_per_pair_pairs_per_s": round(len(singles) / single_s, 1) if singles else None,
             "history_free_pairs": sum(s.context.history_free for s in scored),

@@ -27,11 +27,15 @@ def test_hand_worked_agreement():
     m = latent_agreement(pairs, TRUTH)
     assert m["pairs"] == 2
     assert m["thumbnail_best_hit"] == 1.0 and m["thumbnail_best_hit_first_segment"] == 0.5
+    assert m["thumbnail_best_hit_second_segment"] == 0.5  # v1's favourite is segment 1
+    assert m["thumbnail_best_quantile_second_segment"] == pytest.approx((1.0 + 0.0) / 2)
     assert m["thumbnail_best_hit_random"] == pytest.approx((1 / 3 + 1 / 2) / 2)
     # Quantiles: chosen = favourite in both (1.0); first segment is the least liked in v1 (0), the best in v2 (1).
     assert m["thumbnail_best_quantile"] == 1.0 and m["thumbnail_best_quantile_first_segment"] == 0.5
     assert (m["edit_precision"], m["edit_recall"]) == (1.0, 1.0)
     assert (m["edit_precision_position_prior"], m["edit_recall_position_prior"]) == (0.5, 0.5)
+    # The rising prior marks the opening: seg 0 of v1 (a hit) and seg 0 of v2 (a miss).
+    assert (m["edit_precision_head_prior"], m["edit_recall_head_prior"]) == (0.5, 0.5)
 
 
 def test_no_usable_pair():

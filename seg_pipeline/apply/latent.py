@@ -6,10 +6,12 @@ score is set beside a baseline that needs no model, so "better than nothing" is 
 * thumbnails: `best_hit` = share of pairs whose chosen segment is the latent favourite, and
   `best_quantile` = where the chosen segment sits among the video's segments by latent interest
   (1 = the favourite, 0 = the least liked, (N - 1) in the denominator). Baselines: always the
-  first segment, and a uniformly random segment (hit 1/N, quantile 0.5 in expectation).
+  first segment, always the second, and a uniformly random segment (hit 1/N, quantile 0.5 in
+  expectation).
 * edits: the same low-interest rule applied to the latent interest marks the "truly low" segments;
-  `precision` / `recall` of the segments the model's spans cover against them. Baseline: the rule
-  on a pure position prior (interest falling with position), which always suggests the tail.
+  `precision` / `recall` of the segments the model's spans cover against them. Baselines: the rule
+  on a pure position prior falling with position (always suggests the tail) and on one rising
+  with position (always suggests the opening).
 Pairs with fewer than two segments carry no choice and are left out.
 """
 from __future__ import annotations
@@ -50,13 +52,18 @@ def latent_agreement(pairs: Sequence[tuple[str, str, np.ndarray]], truth: pd.Dat
         chosen = int(np.argmax(interest))
         truly_low = low_interest_mask(latent, rule)
         model_low = low_interest_mask(interest, rule)
-        prior_low = low_interest_mask(-np.arange(interest.size, dtype=np.float64), rule)
+        positions = np.arange(interest.size, dtype=np.float64)
+        prior_low = low_interest_mask(-positions, rule)
+        head_low = low_interest_mask(positions, rule)
         rows.append({
-            "best_hit": chosen == best, "first_hit": best == 0, "random_hit": 1.0 / interest.size,
+            "best_hit": chosen == best, "first_hit": best == 0, "second_hit": best == 1,
+            "random_hit": 1.0 / interest.size,
             "best_quantile": _quantile(latent, chosen), "first_quantile": _quantile(latent, 0),
+            "second_quantile": _quantile(latent, 1),
             "truly_low": int(truly_low.sum()), "model_low": int(model_low.sum()),
             "model_low_hits": int((model_low & truly_low).sum()), "prior_low": int(prior_low.sum()),
-            "prior_low_hits": int((prior_low & truly_low).sum()),
+            "prior_low_hits": int((prior_low & truly_low).sum()), "head_low": int(head_low.sum()),
+            "head_low_hits": int((head_low & truly_low).sum()),
         })
     if not rows:
         return {"pairs": 0}
@@ -69,11 +76,15 @@ def latent_agreement(pairs: Sequence[tuple[str, str, np.ndarray]], truth: pd.Dat
         "pairs": len(f),
         "thumbnail_best_hit": float(f["best_hit"].mean()),
         "thumbnail_best_hit_first_segment": float(f["first_hit"].mean()),
+        "thumbnail_best_hit_second_segment": float(f["second_hit"].mean()),
         "thumbnail_best_hit_random": float(f["random_hit"].mean()),
         "thumbnail_best_quantile": float(f["best_quantile"].mean()),
         "thumbnail_best_quantile_first_segment": float(f["first_quantile"].mean()),
+        "thumbnail_best_quantile_second_segment": float(f["second_quantile"].mean()),
         "edit_precision": ratio("model_low_hits", "model_low"),
         "edit_recall": ratio("model_low_hits", "truly_low"),
         "edit_precision_position_prior": ratio("prior_low_hits", "prior_low"),
         "edit_recall_position_prior": ratio("prior_low_hits", "truly_low"),
+        "edit_precision_head_prior": ratio("head_low_hits", "head_low"),
+        "edit_recall_head_prior": ratio("head_low_hits", "truly_low"),
     }

@@ -29,4 +29,7 @@ defs = Definitions(
     asset_checks=all_checks,
     jobs=[full_pipeline],
     resources=default_resources(),
+    # Ad-hoc materialisations from the UI or `dagster asset materialize` too: sibling assets in
+    # separate processes would contend for the single DuckDB writer lock.
+    executor=in_process_executor,
 )

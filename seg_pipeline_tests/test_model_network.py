@@ -112,7 +112,7 @@ def test_encoder_output_is_the_last_layers_output():
     batch = _batch()
     reference = model.score(batch)
     with torch.no_grad():
-        model.encoders["id"].layers.layers[-1].linear2.weight.mul_(3.0)
+        model.encoders["id"].layers[-1].feed_forward[-1].weight.mul_(3.0)
     assert not torch.allclose(model.score(batch)[:, :4], reference[:, :4])
 
 

@@ -94,9 +94,26 @@ class ViewTensors:
             vectors=self.vectors,
         )
 
-    def batches(self, batch_size: int, generator: Optional[torch.Generator] = None):
-        """Batches in order, or shuffled with `generator`."""
-        order = (torch.randperm(self.n, generator=generator) if generator is not None
-                 else torch.arange(self.n))
-        for start in range(0, self.n, batch_size):
-            yield self.batch(order[start:start + batch_size])
+    def batches(self, batch_size: int, generator: Optional[torch.Generator] = None, bucket_batches: int = 16):
+        """Batches in order, or shuffled with `generator`.
+
+        Shuffled batches are bucketed: views are drawn at random in chunks of `bucket_batches`
+        batches, sorted by video length and history length inside the chunk, cut into batches,
+        and the batches are shuffled. A batch then pads to a similar length instead of to the
+        longest video in the data (40 segments), which saves most of the attention cost.
+        """
+        if generator is None:
+            order = torch.arange(self.n)
+            for start in range(0, self.n, batch_size):
+                yield self.batch(order[start:start + batch_size])
+            return
+        order = torch.randperm(self.n, generator=generator)
+        chunks = []
+        step = batch_size * max(1, bucket_batches)
+        length = (self.n_segments * (self.hist_pos.shape[1] + 1) + self.hist_len).cpu()
+        for start in range(0, self.n, step):
+            chunk = order[start:start + step]
+            chunk = chunk[torch.argsort(length[chunk], stable=True)]
+            chunks.extend(chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size))
+        for k in torch.randperm(len(chunks), generator=generator).tolist():
+            yield self.batch(chunks[k])

@@ -27,7 +27,11 @@ class ModelConfig:
     softmax-weighted negatives over every other real slot) or "softmax" (cross-entropy of the
     leave distribution softmax(-p) over slots 0..N, the distribution SPEC 4 turns into watch time).
     cross_attention=False runs self-attention on the video tokens only; position=False removes
-    position inputs, sequence-position encodings and the position bias.
+    position inputs, sequence-position encodings and the position bias. interest_scale: initial
+    value of a learned scale tau on the fused interest, p = tau * o + (w_p * pos + b_p); o lies in
+    (0, 1), so without it (interest_scale = 0: tau = 1, the paper's form) two slots' scores can
+    differ by at most 1 plus the position bias, too little for a loss to express that one slot
+    is far likelier to be left than another.
     """
 
     modality: str = "both"
@@ -41,6 +45,7 @@ class ModelConfig:
     bpr_reg: float = 0.0
     cross_attention: bool = True
     position: bool = True
+    interest_scale: float = 10.0
     max_history_tokens: int = 64
     lr: float = 1e-3
     weight_decay: float = 0.0
@@ -65,6 +70,8 @@ class ModelConfig:
         need(self.r >= 1, "r", f"{self.r}", "use a score-vector size of at least 1")
         need(self.ffn_mult >= 1, "ffn_mult", f"{self.ffn_mult}", "use at least 1")
         need(0.0 <= self.dropout < 1.0, "dropout", f"{self.dropout} is outside [0, 1)", "use e.g. 0.1")
+        need(self.interest_scale >= 0.0, "interest_scale", f"{self.interest_scale} is negative",
+             "use 0 (fixed scale 1, as published) or a positive initial scale such as 10")
         need(self.bpr_reg >= 0.0, "bpr_reg", f"{self.bpr_reg} is negative", "use 0 or a small positive value")
         need(self.max_history_tokens >= 0, "max_history_tokens", f"{self.max_history_tokens} is negative",
              "use 0 (no history) or e.g. 64")

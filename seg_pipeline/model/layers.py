@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from seg_pipeline.evaluation.metrics import N_SEGMENTS_MAX, N_SLOTS
@@ -97,40 +98,67 @@ class SequencePositions(nn.Module):
 
     def forward(self, u: torch.Tensor, v: torch.Tensor, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
         v = v + self.slot.weight[None, : v.shape[1], :]
-        rec = self.recency(batch.hist_recency)
+        rec = self.recency(batch.hist_recency.clamp(max=self.recency.num_embeddings - 1))
         if u.shape[1] == rec.shape[1] + 1:  # id modality: the user token has no recency
             rec = torch.cat([torch.zeros_like(rec[:, :1]), rec], dim=1)
         return u + rec, v
 
 
+class AttentionLayer(nn.Module):
+    """One transformer layer whose queries may be a subset of the tokens it attends over:
+    multi-head attention with separate query / key / value projections (padding keys masked,
+    scaling before the mask, dropout only after the softmax), then residual + layer norm,
+    feed-forward, residual + layer norm (post-norm, as in the original transformer)."""
+
+    def __init__(self, d: int, heads: int, ffn_mult: int, dropout: float):
+        super().__init__()
+        self.heads = heads
+        self.query = nn.Linear(d, d)
+        self.key = nn.Linear(d, d)
+        self.value = nn.Linear(d, d)
+        self.out = nn.Linear(d, d)
+        self.feed_forward = nn.Sequential(
+            nn.Linear(d, ffn_mult * d), nn.GELU(), nn.Dropout(dropout), nn.Linear(ffn_mult * d, d)
+        )
+        self.norm1 = nn.LayerNorm(d)
+        self.norm2 = nn.LayerNorm(d)
+        self.dropout = nn.Dropout(dropout)
+
+    def _split(self, x: torch.Tensor) -> torch.Tensor:
+        b, n, d = x.shape
+        return x.view(b, n, self.heads, d // self.heads).transpose(1, 2)
+
+    def forward(self, queries: torch.Tensor, context: torch.Tensor, context_padding: torch.Tensor) -> torch.Tensor:
+        q, k, v = self._split(self.query(queries)), self._split(self.key(context)), self._split(self.value(context))
+        allowed = ~context_padding[:, None, None, :]  # (B, 1, 1, keys): True = attend
+        attended = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed)
+        attended = attended.transpose(1, 2).reshape(queries.shape)
+        h = self.norm1(queries + self.dropout(self.out(attended)))
+        return self.norm2(h + self.dropout(self.feed_forward(h)))
+
+
 class InterestEncoder(nn.Module):
     """L layers of user-video cross-attention (SPEC 3).
 
-    Attention over the concatenation [U ; V] with separate query/key/value projections computes
-    V' = softmax([A_VU ; A_VV]) [f(U) ; f(V)] and, symmetrically, U' = softmax([A_UV ; A_UU]) [...]
-    (keys concatenated, padding masked, dropout after the softmax); each layer adds the
-    feed-forward block, residuals and layer norm. The output is the last layer's output. With
-    cross_attention=False the layers see V alone (plain self-attention).
+    Attention over the concatenation [U ; V] computes V' = softmax([A_VU ; A_VV]) [f(U) ; f(V)]
+    and, symmetrically, U' = softmax([A_UV ; A_UU]) [f(U) ; f(V)] (keys concatenated, padding
+    masked). The result is the last layer's V output; that layer skips the U queries, whose
+    output nothing reads. With cross_attention=False the layers see V alone (self-attention).
     """
 
     def __init__(self, d: int, heads: int, layers: int, ffn_mult: int, dropout: float, cross_attention: bool):
         super().__init__()
         self.cross_attention = cross_attention
-        layer = nn.TransformerEncoderLayer(
-            d_model=d, nhead=heads, dim_feedforward=ffn_mult * d, dropout=dropout,
-            activation="gelu", batch_first=True,
-        )
-        # Dropout stays on the residual and feed-forward paths; on the attention weights it costs
-        # a Bernoulli draw per query-key pair (the slowest op on CPU) for little regularisation.
-        layer.self_attn.dropout = 0.0
-        self.layers = nn.TransformerEncoder(layer, num_layers=layers, enable_nested_tensor=False)
+        self.layers = nn.ModuleList([AttentionLayer(d, heads, ffn_mult, dropout) for _ in range(layers)])
 
     def forward(self, u: torch.Tensor, u_mask: torch.Tensor, v: torch.Tensor, v_mask: torch.Tensor) -> torch.Tensor:
-        if not self.cross_attention:
-            return self.layers(v, src_key_padding_mask=~v_mask)
-        x = torch.cat([u, v], dim=1)
-        padding = ~torch.cat([u_mask, v_mask], dim=1)
-        return self.layers(x, src_key_padding_mask=padding)[:, u.shape[1]:, :]
+        if self.cross_attention:
+            x, padding, n_user = torch.cat([u, v], dim=1), ~torch.cat([u_mask, v_mask], dim=1), u.shape[1]
+        else:
+            x, padding, n_user = v, ~v_mask, 0
+        for layer in self.layers[:-1]:
+            x = layer(x, x, padding)
+        return self.layers[-1](x[:, n_user:], x, padding)
 
 
 class ScoreHead(nn.Module):

@@ -4,6 +4,8 @@ config switch and the trainer never looks inside.
 """
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -28,7 +30,8 @@ PAD_SCORE = 1.0e4
 
 class SegmentInterestModel(nn.Module):
     """Hybrid representation -> per-modality cross-attention encoders -> score heads -> bilinear
-    fusion -> position bias: p = o + (w_p * pos + b_p), pos = slot + 1."""
+    fusion -> position bias: p = tau * o + (w_p * pos + b_p), pos = slot + 1, tau a learned scale
+    (fixed at 1 when config.interest_scale is 0)."""
 
     def __init__(self, config: ModelConfig, n_users: int, n_videos: int, vector_dim: int = 0):
         super().__init__()
@@ -56,6 +59,8 @@ class SegmentInterestModel(nn.Module):
         if config.position:
             self.w_p = nn.Parameter(torch.zeros(()))
             self.b_p = nn.Parameter(torch.zeros(()))
+        if config.interest_scale > 0:
+            self.log_scale = nn.Parameter(torch.tensor(math.log(config.interest_scale)))
 
     def interest(self, batch: Batch) -> torch.Tensor:
         """(B, S) interest p for the batch's slots; values on padding slots are meaningless."""
@@ -67,6 +72,8 @@ class SegmentInterestModel(nn.Module):
                 u, v = self.positions[m](u, v, batch)
             x[m] = self.heads[m](self.encoders[m](u, u_mask, v, v_mask))
         p = self.fusion(x)
+        if self.config.interest_scale > 0:
+            p = p * self.log_scale.exp()
         if self.config.position:
             pos = torch.arange(1, p.shape[1] + 1, device=p.device, dtype=p.dtype)[None, :]
             p = p + (self.w_p * pos + self.b_p)

@@ -31,6 +31,7 @@ class SegBatch:
     history_videos: torch.Tensor  # (B, H) long
     history_mask: torch.Tensor  # (B, H) bool
     label: torch.Tensor  # (B,) float
+    n_segments: torch.Tensor  # (B,) long: the video's length in segments (a video-level feature)
     video_rows: Optional[torch.Tensor] = None  # (B,) rows into the vector tables (0 = none)
     history_rows: Optional[torch.Tensor] = None  # (B, H)
     segment_table: Optional[torch.Tensor] = None  # (R, 40, D) shared, row 0 zeros

@@ -80,6 +80,7 @@ class SegRecData:
             history_videos=torch.from_numpy(self.history_videos[idx, :h]),
             history_mask=torch.from_numpy(h_mask[:, :h]),
             label=torch.from_numpy(self.label[idx]),
+            n_segments=torch.from_numpy(n_seg),
         )
         if visual and self.segment_vectors is not None:
             out.segment_table, out.video_table = self._tables()

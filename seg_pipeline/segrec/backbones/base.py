@@ -12,7 +12,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from seg_pipeline.segrec.batch import N_POSITIONS, SegBatch
+from seg_pipeline.segrec.batch import MAX_SEGMENTS, N_POSITIONS, SegBatch
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,12 @@ def scatter_slots(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 
 
 class SharedEmbeddings(nn.Module):
-    """User, video and position embeddings, plus a projection of CLIP vectors when present."""
+    """User, video, video-length and position embeddings, plus a projection of CLIP vectors.
+
+    The length (segment count) is a video-level feature every variant sees, the Video variant
+    included: the effective-view label is defined per duration bucket, and without it the
+    segment variants would win merely by seeing how many positions a video has.
+    """
 
     def __init__(self, spec: BackboneSpec):
         super().__init__()
@@ -60,8 +65,9 @@ class SharedEmbeddings(nn.Module):
         self.user = nn.Embedding(spec.n_users + 1, spec.dim, padding_idx=0)
         self.video = nn.Embedding(spec.n_videos + 1, spec.dim, padding_idx=0)
         self.position = nn.Embedding(N_POSITIONS, spec.dim, padding_idx=0)
+        self.length = nn.Embedding(MAX_SEGMENTS + 1, spec.dim, padding_idx=0)
         self.visual = nn.Linear(spec.visual_dim, spec.dim) if spec.visual_dim else None
-        for table in (self.user, self.video, self.position):
+        for table in (self.user, self.video, self.position, self.length):
             nn.init.normal_(table.weight, std=0.05)
             with torch.no_grad():
                 table.weight[0].zero_()
@@ -93,12 +99,13 @@ class SharedEmbeddings(nn.Module):
 
     @property
     def segment_dim(self) -> int:
-        return self.spec.dim * (4 if self.visual is not None else 3)
+        return self.spec.dim * (5 if self.visual is not None else 4)
 
     def segments(self, batch: SegBatch) -> torch.Tensor:
-        """Features of the real slots only, in mask order: [user ; video ; position ; visual], (T, k*dim)."""
+        """Features of the real slots only, in mask order:
+        [user ; video ; length ; position ; visual], (T, k * dim)."""
         rows, slots = batch.mask.nonzero(as_tuple=True)
-        parts = [self.user(batch.user)[rows], self.video(batch.video)[rows],
+        parts = [self.user(batch.user)[rows], self.video(batch.video)[rows], self.length(batch.n_segments)[rows],
                  self.position(batch.positions[rows, slots])]
         if self.visual is not None:
             self._need_vectors(batch)

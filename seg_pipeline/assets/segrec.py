@@ -329,6 +329,8 @@ def segrec_report(
     with connect(layout.warehouse) as con:
         data = load_segrec_data(con, config.history_length)
         stored = con.execute("SELECT view_id, source, scores FROM segrec_interest_scores").df()
+        degenerate = [b for (b,) in con.execute(
+            "SELECT bucket FROM effective_view_buckets WHERE train_positive_rate IN (0, 1) ORDER BY bucket").fetchall()]
     sources = attach_interest(data, stored)
     variants = _choose_variants(config.variants, sources)
     seeds = list(range(config.first_seed, config.first_seed + config.seeds))
@@ -351,6 +353,9 @@ def segrec_report(
         f"softmax temperature {config.temperature}",
         f"F1 threshold chosen on valid, applied to test; wall time {seconds:.1f} s",
     ]
+    if degenerate:
+        facts.append(f"duration buckets {degenerate} have a single train label (e.g. a train median that is a "
+                     "full watch under label_rule gt): their views are all negative; see effective_view_buckets")
     out_dir = layout.outputs_dir / "segrec_report"
     out_dir.mkdir(parents=True, exist_ok=True)
     md_path = out_dir / "segrec_report.md"

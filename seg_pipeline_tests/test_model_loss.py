@@ -4,7 +4,14 @@ from __future__ import annotations
 import pytest
 import torch
 
-from seg_pipeline.model.losses import bce_loss, bpr_max_loss, intra_video_loss, softmax_loss
+from seg_pipeline.model.losses import (
+    bce_loss,
+    bpr_max_loss,
+    intra_video_loss,
+    softmax_loss,
+    survival_log_leave,
+    survival_loss,
+)
 
 PAD = 7.0  # any value: padding must never matter
 
@@ -60,11 +67,27 @@ def test_softmax_loss_hand_example():
     assert loss.item() == pytest.approx(1.6094379124, abs=1e-7)
 
 
+def test_survival_leave_distribution_hand_example():
+    # N = 2, continue probabilities sigmoid(0) = 1/2 and sigmoid(ln 3) = 3/4:
+    # leave at 0: 1/2; leave at 1: 1/2 * 1/4 = 1/8; end slot (watched both): 1/2 * 3/4 = 3/8.
+    p = _scores([[0.0, float(torch.log(torch.tensor(3.0))), 5.0]])
+    leave = survival_log_leave(p, torch.tensor([2])).exp()
+    torch.testing.assert_close(leave[0, :3], torch.tensor([0.5, 0.125, 0.375], dtype=torch.float64))
+    assert (leave[0, 3:] == 0).all()
+    # The end slot's own score (5.0) never matters: it is reached only by watching everything.
+    loss = survival_loss(p, torch.tensor([1]), torch.tensor([2]))
+    assert loss.item() == pytest.approx(2.0794415417, abs=1e-7)  # -ln(1/8) = ln 8
+    changed = p.clone()
+    changed[0, 2] = -5.0
+    torch.testing.assert_close(survival_loss(changed, torch.tensor([2]), torch.tensor([2])),
+                               survival_loss(p, torch.tensor([2]), torch.tensor([2])))
+
+
 def test_losses_have_finite_gradients_with_padding():
     p = _scores([[0.5, 0.2, 0.9, 0.1], [0.3, 4.0, -2.0]]).requires_grad_()
     target, n = torch.tensor([2, 0]), torch.tensor([3, 2])
     for loss in (intra_video_loss(p, target), bce_loss(p, target), bpr_max_loss(p, target, n, 0.1),
-                 softmax_loss(p, target, n)):
+                 softmax_loss(p, target, n), survival_loss(p, target, n)):
         (grad,) = torch.autograd.grad(loss, p)
         assert torch.isfinite(grad).all()
         assert (grad[0, 4:] == 0).all() and (grad[1, 3:] == 0).all()  # padding gets no gradient

@@ -49,8 +49,9 @@ def _model(**changes) -> SegmentInterestModel:
 VARIANTS = [
     dict(modality=m, **ablation)
     for m in ("id", "visual", "both")
-    for ablation in ({}, {"cross_attention": False}, {"position": False}, {"loss": "bce"},
-                     {"loss": "bpr_max"}, {"loss": "softmax"})
+    for ablation in ({}, {"cross_attention": False}, {"position": False}, {"loss": "intra_video"},
+                     {"loss": "bce"}, {"loss": "bpr_max"}, {"loss": "softmax"}, {"loss": "survival"},
+                     {"history_leave_flag": True}, {"interest_scale": 0.0})
 ]
 
 

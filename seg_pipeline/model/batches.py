@@ -34,6 +34,7 @@ class Batch:
     hist_rows: torch.Tensor  # (B, M)
     seg_rows: torch.Tensor  # (B, S - 1), S <= 41
     vectors: Optional[torch.Tensor]  # (rows, dim) shared matrix, row 0 = zeros
+    hist_left: Optional[torch.Tensor] = None  # (B, M) 1 = an earlier view ended at this token
 
     @property
     def n_slots(self) -> int:
@@ -69,6 +70,7 @@ class ViewTensors:
         self.hist_rows = t(inputs.hist_rows)
         self.hist_len = t(inputs.hist_len)
         self.seg_rows = t(inputs.seg_rows)
+        self.hist_left = t(inputs.hist_left if inputs.hist_left is not None else np.zeros_like(inputs.hist_pos))
         self.vectors = (
             torch.as_tensor(inputs.vectors.matrix, dtype=torch.float32, device=device)
             if inputs.vectors is not None else None
@@ -91,7 +93,7 @@ class ViewTensors:
             hist_video_idx=self.hist_video_idx[index, :m], hist_pos=self.hist_pos[index, :m],
             hist_recency=self.hist_recency[index, :m], hist_mask=hist_mask,
             hist_rows=self.hist_rows[index, :m], seg_rows=self.seg_rows[index, :width],
-            vectors=self.vectors,
+            vectors=self.vectors, hist_left=self.hist_left[index, :m],
         )
 
     def batches(self, batch_size: int, generator: Optional[torch.Generator] = None, bucket_batches: int = 16):

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, fields
 from seg_pipeline.errors import ConfigError
 
 MODALITIES = ("id", "visual", "both")
-LOSSES = ("intra_video", "bce", "bpr_max", "softmax")
+LOSSES = ("intra_video", "bce", "bpr_max", "softmax", "survival")
 
 
 def modality_parts(modality: str) -> tuple[str, ...]:
@@ -25,13 +25,18 @@ class ModelConfig:
     loss: "intra_video" (SPEC 3 eq. 8, watched segments ranked above the skip slot), "bce"
     (watched = 1, skip slot = 0, never-reached slots ignored), "bpr_max" (the published code's
     softmax-weighted negatives over every other real slot) or "softmax" (cross-entropy of the
-    leave distribution softmax(-p) over slots 0..N, the distribution SPEC 4 turns into watch time).
+    leave distribution softmax(-p) over slots 0..N, the distribution SPEC 4 turns into watch time)
+    or "survival" (p_i is the logit of watching past segment i; the likelihood of the leave slot
+    under that discrete-time survival model). With "survival" the model's ranking scores are
+    -log P(leave at slot), so the slot ranked first is the likeliest leave point, not merely the
+    least interesting segment.
     cross_attention=False runs self-attention on the video tokens only; position=False removes
     position inputs, sequence-position encodings and the position bias. interest_scale: initial
     value of a learned scale tau on the fused interest, p = tau * o + (w_p * pos + b_p); o lies in
     (0, 1), so without it (interest_scale = 0: tau = 1, the paper's form) two slots' scores can
     differ by at most 1 plus the position bias, too little for a loss to express that one slot
-    is far likelier to be left than another.
+    is far likelier to be left than another. history_leave_flag adds to every history token
+    whether the earlier view ended there (SPEC 3's history has only the viewed segments).
     """
 
     modality: str = "both"
@@ -46,6 +51,7 @@ class ModelConfig:
     cross_attention: bool = True
     position: bool = True
     interest_scale: float = 10.0
+    history_leave_flag: bool = False
     max_history_tokens: int = 64
     lr: float = 1e-3
     weight_decay: float = 0.0

@@ -110,6 +110,7 @@ class ViewInputs:
     vocab: Vocab
     vectors: Optional[SegmentVectors] = None
     notes: dict = field(default_factory=dict)
+    hist_left: Optional[np.ndarray] = None  # (n, M) 1 where that earlier view ended (not a full watch)
 
     def __len__(self) -> int:
         return int(self.view_ids.shape[0])
@@ -124,7 +125,9 @@ class ViewInputs:
                 "hist_pos", "hist_recency", "hist_len", "hist_rows", "seg_rows",
             )
         }
-        return ViewInputs(**per_view, vocab=self.vocab, vectors=self.vectors, notes=dict(self.notes))
+        hist_left = self.hist_left[mask] if self.hist_left is not None else None
+        return ViewInputs(**per_view, vocab=self.vocab, vectors=self.vectors, notes=dict(self.notes),
+                          hist_left=hist_left)
 
 
 def load_segment_vectors(con: duckdb.DuckDBPyConnection) -> Optional[SegmentVectors]:
@@ -161,7 +164,7 @@ def _history_tokens(con, splits: Sequence[str], max_tokens: int) -> dict[str, np
     if max_tokens == 0 or not table_exists(con, "user_histories"):
         empty = np.zeros(0, dtype=np.int64)
         return {"view_id": empty, "video_id": np.zeros(0, dtype=object), "segment_idx": empty,
-                "recency": empty, "token_idx": empty}
+                "left_here": np.zeros(0, dtype=bool), "recency": empty, "token_idx": empty}
     cols = run_sql(con, "model_history_tokens", {"splits": list(splits), "max_tokens": max_tokens}).fetchnumpy()
     return {k: np.asarray(v) for k, v in cols.items()}
 
@@ -214,6 +217,7 @@ def load_view_inputs(
     hist_pos = np.zeros((n, m), dtype=np.int64)
     hist_recency = np.zeros((n, m), dtype=np.int64)
     hist_rows = np.zeros((n, m), dtype=np.int64)
+    hist_left = np.zeros((n, m), dtype=np.int64)
     hist_len = np.zeros(n, dtype=np.int64)
     tokens = _history_tokens(con, splits, m)
     row_of_view = pd.Index(cols["view_id"]).get_indexer(tokens["view_id"])
@@ -225,6 +229,7 @@ def load_view_inputs(
     hist_video_idx[r, t] = vocab.video_index(token_videos)
     hist_pos[r, t] = token_segments
     hist_recency[r, t] = tokens["recency"][present].astype(np.int64)
+    hist_left[r, t] = tokens["left_here"][present].astype(np.int64)
     np.add.at(hist_len, r, 1)
     if vectors is not None:
         hist_rows[r, t] = vectors.rows_for(token_videos, token_segments)
@@ -245,6 +250,6 @@ def load_view_inputs(
         duration_ms=cols["duration_ms"].astype(np.int64),
         playing_time_ms=cols["playing_time_ms"].astype(np.int64), hist_video_idx=hist_video_idx,
         hist_pos=hist_pos, hist_recency=hist_recency, hist_len=hist_len, hist_rows=hist_rows,
-        seg_rows=seg_rows, vocab=vocab, vectors=vectors, notes=notes,
+        seg_rows=seg_rows, vocab=vocab, vectors=vectors, notes=notes, hist_left=hist_left,
     )
 

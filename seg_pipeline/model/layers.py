@@ -104,6 +104,21 @@ class SequencePositions(nn.Module):
         return u + rec, v
 
 
+class HistoryLeaveFlag(nn.Module):
+    """Optional: a learned vector added to each history token where that earlier view ended, so
+    the user side shows what made the user leave, not only what they watched."""
+
+    def __init__(self, d: int):
+        super().__init__()
+        self.flag = nn.Embedding(2, d)
+
+    def forward(self, u: torch.Tensor, batch: Batch) -> torch.Tensor:
+        flag = self.flag(batch.hist_left if batch.hist_left is not None else torch.zeros_like(batch.hist_pos))
+        if u.shape[1] == flag.shape[1] + 1:  # id modality: the user token carries no flag
+            flag = torch.cat([torch.zeros_like(flag[:, :1]), flag], dim=1)
+        return u + flag
+
+
 class AttentionLayer(nn.Module):
     """One transformer layer whose queries may be a subset of the tokens it attends over:
     multi-head attention with separate query / key / value projections (padding keys masked,

@@ -53,6 +53,27 @@ def bpr_max_loss(
     return loss.mean()
 
 
+def survival_log_leave(p: torch.Tensor, n_segments: torch.Tensor) -> torch.Tensor:
+    """log P(leave at slot i) when p_i is the logit of watching past segment i (a discrete-time
+    survival model): log sigmoid(-p_i) + sum_{j<i} log sigmoid(p_j) for segments i < N, and
+    sum_{j<N} log sigmoid(p_j) for the end slot N (reached only by watching every segment).
+    Slots past N get -inf."""
+    slots = _slots(p)
+    segment = slots < n_segments[:, None]
+    log_continue = torch.where(segment, F.logsigmoid(p), torch.zeros_like(p))
+    survived = torch.cumsum(log_continue, dim=1) - log_continue  # sum over j < i
+    log_leave = torch.where(segment, F.logsigmoid(-p) + survived, survived)
+    return torch.where(slots <= n_segments[:, None], log_leave, torch.full_like(p, float("-inf")))
+
+
+def survival_loss(p: torch.Tensor, target_slot: torch.Tensor, n_segments: torch.Tensor) -> torch.Tensor:
+    """Negative log-likelihood of the leave slot under the survival model: the BCE of the watched
+    segments (continued) and the skip segment (stopped), with never-reached slots censored and no
+    term for the end slot, which every full watch reaches by definition."""
+    log_leave = survival_log_leave(p, n_segments)
+    return -log_leave.gather(1, target_slot[:, None]).mean()
+
+
 def softmax_loss(p: torch.Tensor, target_slot: torch.Tensor, n_segments: torch.Tensor) -> torch.Tensor:
     """Cross-entropy of the leave distribution softmax(-p) over slots 0..N (SPEC 4's watch-time
     distribution) at the true leave slot."""

@@ -15,13 +15,21 @@ from seg_pipeline.model.batches import Batch
 from seg_pipeline.model.config import ModelConfig, modality_parts
 from seg_pipeline.model.layers import (
     BilinearFusion,
+    HistoryLeaveFlag,
     IdTokens,
     InterestEncoder,
     ScoreHead,
     SequencePositions,
     VisualTokens,
 )
-from seg_pipeline.model.losses import bce_loss, bpr_max_loss, intra_video_loss, softmax_loss
+from seg_pipeline.model.losses import (
+    bce_loss,
+    bpr_max_loss,
+    intra_video_loss,
+    softmax_loss,
+    survival_log_leave,
+    survival_loss,
+)
 
 # Score of padding slots (> N): highest interest, so a ranking over all 40 slots (the published
 # protocol) never proposes a slot the video does not have.
@@ -49,6 +57,9 @@ class SegmentInterestModel(nn.Module):
         self.positions = nn.ModuleDict(
             {m: SequencePositions(d, config.max_history_tokens) for m in self.parts} if config.position else {}
         )
+        self.leave_flags = nn.ModuleDict(
+            {m: HistoryLeaveFlag(d) for m in self.parts} if config.history_leave_flag else {}
+        )
         self.encoders = nn.ModuleDict({
             m: InterestEncoder(d, config.heads, config.layers, config.ffn_mult, config.dropout,
                                config.cross_attention)
@@ -70,6 +81,8 @@ class SegmentInterestModel(nn.Module):
             u, u_mask, v = self.tokens[m](batch)
             if self.config.position:
                 u, v = self.positions[m](u, v, batch)
+            if self.config.history_leave_flag:
+                u = self.leave_flags[m](u, batch)
             x[m] = self.heads[m](self.encoders[m](u, u_mask, v, v_mask))
         p = self.fusion(x)
         if self.config.interest_scale > 0:
@@ -88,10 +101,15 @@ class SegmentInterestModel(nn.Module):
             return bce_loss(p, batch.target_slot)
         if kind == "bpr_max":
             return bpr_max_loss(p, batch.target_slot, batch.n_segments, self.config.bpr_reg)
+        if kind == "survival":
+            return survival_loss(p, batch.target_slot, batch.n_segments)
         return softmax_loss(p, batch.target_slot, batch.n_segments)
 
     def score(self, batch: Batch) -> torch.Tensor:
-        """(B, 41) interest scores with padding slots set to PAD_SCORE (lower = likelier skip)."""
+        """(B, 41) scores with padding slots set to PAD_SCORE (lower = likelier skip): the interest
+        p itself, or with the survival loss -log P(leave at slot) derived from it."""
         p = self.interest(batch)
+        if self.config.loss == "survival":
+            p = -survival_log_leave(p, batch.n_segments)
         p = torch.where(batch.slot_mask, p, torch.full_like(p, PAD_SCORE))
         return F.pad(p, (0, N_SLOTS - p.shape[1]), value=PAD_SCORE)

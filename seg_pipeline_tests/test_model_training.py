@@ -76,7 +76,7 @@ def _fit(inputs, **changes):
 def test_training_beats_random_where_the_answer_is_known(toy):
     _, _, inputs = toy
     test = inputs.subset(inputs.split == "test")
-    result = _fit(inputs, modality="visual", loss="softmax")
+    result = _fit(inputs, modality="visual")
     scores = score_tensors(result.model, ViewTensors(test))
     model = ranking_metrics(scores, test.n_segments, test.target_slot)
     random = ranking_metrics(np.zeros_like(scores), test.n_segments, test.target_slot)

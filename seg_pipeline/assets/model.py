@@ -30,27 +30,30 @@ class SegmentInterestModelConfig(Config):
     """Which modalities to train and the model/training knobs (seg_pipeline.model.config.ModelConfig).
 
     modalities: [] = id, visual and both when segment_embeddings exists, else id only.
-    loss: intra_video (SPEC 3 eq. 8) | bce | bpr_max | softmax. cross_attention / position: the
-    ablations of SPEC 3. device: auto (CUDA when present) | cpu | cuda. threads: torch CPU threads
-    while training (0 = torch's default; 1 avoids thrashing on a small shared machine).
+    loss: survival (default) | intra_video (SPEC 3 eq. 8) | bce | bpr_max | softmax.
+    cross_attention / position / history_leave_flag / interest_scale: ablations (ModelConfig has
+    the reasons for each default). device: auto (CUDA when present) | cpu | cuda. threads: torch
+    CPU threads while training (0 = torch's default; 1 avoids thrashing on a small shared machine).
     """
 
     modalities: list[str] = []
-    d: int = 64
-    layers: int = 2
+    d: int = 32
+    layers: int = 1
     heads: int = 2
     r: int = 8
     ffn_mult: int = 2
-    dropout: float = 0.1
-    loss: str = "intra_video"
+    dropout: float = 0.0
+    loss: str = "survival"
     bpr_reg: float = 0.0
     cross_attention: bool = True
     position: bool = True
-    max_history_tokens: int = 64
-    lr: float = 1e-3
+    interest_scale: float = 10.0
+    history_leave_flag: bool = True
+    max_history_tokens: int = 32
+    lr: float = 3e-3
     weight_decay: float = 0.0
-    batch_size: int = 1024
-    epochs: int = 30
+    batch_size: int = 256
+    epochs: int = 15
     patience: int = 10
     seed: int = 0
     device: str = "auto"

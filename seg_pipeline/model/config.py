@@ -20,7 +20,16 @@ def modality_parts(modality: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class ModelConfig:
-    """One model variant. Defaults follow SPEC 3 (d in [32, 128], lr in [1e-4, 1e-2], batch 1024).
+    """One model variant. d, lr and the early stop follow SPEC 3's ranges; the defaults were chosen
+    on the demo world's *valid* split (numbers in the README):
+
+    * loss "survival", not eq. 8: eq. 8 only asks watched segments (j < y) to beat the leave slot
+      y, which "interest falls with position" satisfies for every view; trained with it the model
+      ranks the last slots first and ends barely above Random on valid NDCG@5.
+    * history_leave_flag on: without it the visual model cannot tell what made a user leave.
+    * batch 256 (SPEC: 1024): at equal epochs 4x more Adam steps; 1024 stayed near ItemPosition.
+    * L = 1, d = 32, 32 history tokens, no dropout: CPU time (the last layer only queries the
+      video's slots, so one layer costs a fraction of two).
 
     loss: "intra_video" (SPEC 3 eq. 8, watched segments ranked above the skip slot), "bce"
     (watched = 1, skip slot = 0, never-reached slots ignored), "bpr_max" (the published code's
@@ -32,31 +41,31 @@ class ModelConfig:
     least interesting segment.
     cross_attention=False runs self-attention on the video tokens only; position=False removes
     position inputs, sequence-position encodings and the position bias. interest_scale: initial
-    value of a learned scale tau on the fused interest, p = tau * o + (w_p * pos + b_p); o lies in
-    (0, 1), so without it (interest_scale = 0: tau = 1, the paper's form) two slots' scores can
-    differ by at most 1 plus the position bias, too little for a loss to express that one slot
-    is far likelier to be left than another. history_leave_flag adds to every history token
+    value of a learned scale tau on the fused interest, p = tau * (o - 1/2) + (w_p * pos + b_p);
+    o lies in (0, 1), so without it (interest_scale = 0: p = o + ..., the paper's form) two slots'
+    scores can differ by at most 1 plus the position bias, too little for a loss to express that
+    one slot is far likelier to be left than another. history_leave_flag adds to every history token
     whether the earlier view ended there (SPEC 3's history has only the viewed segments).
     """
 
     modality: str = "both"
-    d: int = 64
-    layers: int = 2
+    d: int = 32
+    layers: int = 1
     heads: int = 2
     r: int = 8
     ffn_mult: int = 2
-    dropout: float = 0.1
-    loss: str = "intra_video"
+    dropout: float = 0.0
+    loss: str = "survival"
     bpr_reg: float = 0.0
     cross_attention: bool = True
     position: bool = True
     interest_scale: float = 10.0
-    history_leave_flag: bool = False
-    max_history_tokens: int = 64
-    lr: float = 1e-3
+    history_leave_flag: bool = True
+    max_history_tokens: int = 32
+    lr: float = 3e-3
     weight_decay: float = 0.0
-    batch_size: int = 1024
-    epochs: int = 30
+    batch_size: int = 256
+    epochs: int = 15
     patience: int = 10
     seed: int = 0
     device: str = "auto"

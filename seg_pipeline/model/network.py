@@ -38,8 +38,8 @@ PAD_SCORE = 1.0e4
 
 class SegmentInterestModel(nn.Module):
     """Hybrid representation -> per-modality cross-attention encoders -> score heads -> bilinear
-    fusion -> position bias: p = tau * o + (w_p * pos + b_p), pos = slot + 1, tau a learned scale
-    (fixed at 1 when config.interest_scale is 0)."""
+    fusion -> position bias: p = tau * (o - 1/2) + (w_p * pos + b_p), pos = slot + 1, tau a
+    learned scale (p = o + (w_p * pos + b_p), as published, when config.interest_scale is 0)."""
 
     def __init__(self, config: ModelConfig, n_users: int, n_videos: int, vector_dim: int = 0):
         super().__init__()
@@ -86,7 +86,8 @@ class SegmentInterestModel(nn.Module):
             x[m] = self.heads[m](self.encoders[m](u, u_mask, v, v_mask))
         p = self.fusion(x)
         if self.config.interest_scale > 0:
-            p = p * self.log_scale.exp()
+            # Centred so an untrained model sits at p ~ 0 (even odds) rather than at tau / 2.
+            p = (p - 0.5) * self.log_scale.exp()
         if self.config.position:
             pos = torch.arange(1, p.shape[1] + 1, device=p.device, dtype=p.dtype)[None, :]
             p = p + (self.w_p * pos + self.b_p)

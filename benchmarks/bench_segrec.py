@@ -59,6 +59,7 @@ def main() -> None:
     n_train = len(data.rows("train"))
     cfg = TrainConfig(max_epochs=1, patience=1)
     print(f"{args.views} views ({n_train} train), visual dim {args.visual_dim}, {args.threads} torch thread(s)")
+    fit_variant(data, "WideDeep", BASE_VARIANTS[0], 0, cfg)  # warm-up: first-call allocations and imports
     for backbone in ("WideDeep", "DIN"):
         for variant in (BASE_VARIANTS[0], BASE_VARIANTS[1], BASE_VARIANTS[2], segrec_variant("id")):
             fit = fit_variant(data, backbone, variant, 0, cfg)

@@ -137,6 +137,19 @@ def history_tokens(past_videos: Sequence[str], past_watched: Sequence[int], max_
     return videos[-max_tokens:], segments[-max_tokens:]
 
 
+def history_left_flags(past_watched: Sequence[int], past_full_watch: Sequence[bool], max_tokens: int) -> list[int]:
+    """Per history token (aligned with `history_tokens`), 1 where that earlier view ended without a full
+    watch: the model's optional history leave flag, built exactly as sql/model_history_tokens.sql does."""
+    flags: list[int] = []
+    for watched, full in zip(past_watched, past_full_watch):
+        k = min(int(watched), N_SEGMENTS_MAX)
+        if k:
+            flags.extend([0] * (k - 1) + [0 if bool(full) else 1])
+    if max_tokens <= 0:
+        return []
+    return flags[-max_tokens:]
+
+
 def build_pair_inputs(
     con: duckdb.DuckDBPyConnection,
     requests: Sequence[PairRequest],
@@ -156,7 +169,7 @@ def build_pair_inputs(
     by_request = {int(k): g for k, g in hist.groupby("request_idx", sort=False)} if len(hist) else {}
 
     m = max_history_tokens
-    arrays = {name: np.zeros((n, m), dtype=np.int64) for name in ("hist_video_idx", "hist_pos", "hist_recency", "hist_rows")}
+    arrays = {name: np.zeros((n, m), dtype=np.int64) for name in ("hist_video_idx", "hist_pos", "hist_recency", "hist_rows", "hist_left")}
     hist_len = np.zeros(n, dtype=np.int64)
     seg_rows = np.zeros((n, N_SEGMENTS_MAX), dtype=np.int64)
     facts = [videos[str(r.video_id)] for r in requests]
@@ -173,6 +186,7 @@ def build_pair_inputs(
         past = by_request.get(i)
         past_videos = past["video_id"].tolist() if past is not None else []
         past_watched = past["watched_segments"].tolist() if past is not None else []
+        past_full = past["full_watch"].tolist() if past is not None else []
         tok_videos, tok_segments = history_tokens(past_videos, past_watched, m)
         k = len(tok_videos)
         hist_len[i] = k
@@ -180,6 +194,7 @@ def build_pair_inputs(
             arrays["hist_video_idx"][i, :k] = vocab.video_index(np.array(tok_videos, dtype=object))
             arrays["hist_pos"][i, :k] = tok_segments
             arrays["hist_recency"][i, :k] = np.arange(k - 1, -1, -1)
+            arrays["hist_left"][i, :k] = history_left_flags(past_watched, past_full, m)
             if vectors is not None:
                 arrays["hist_rows"][i, :k] = vectors.rows_for(np.array(tok_videos, dtype=object),
                                                               np.array(tok_segments, dtype=np.int64))
@@ -206,6 +221,6 @@ def build_pair_inputs(
         playing_time_ms=np.zeros(n, dtype=np.int64),
         hist_video_idx=arrays["hist_video_idx"], hist_pos=arrays["hist_pos"],
         hist_recency=arrays["hist_recency"], hist_len=hist_len, hist_rows=arrays["hist_rows"],
-        seg_rows=seg_rows, vocab=vocab, vectors=vectors,
+        seg_rows=seg_rows, vocab=vocab, vectors=vectors, hist_left=arrays["hist_left"],
     )
     return inputs, contexts

@@ -80,17 +80,20 @@ def _header(result) -> list[str]:
 
 
 def format_score(result) -> str:
-    lines = _header(result) + ["", f"{'segment':>7}  {'start_s':>7}  {'end_s':>6}  {'interest':>9}  {'P(leave)':>8}"]
+    """interest ranks segments for thumbnails and edits; the skip score (lower = likelier to leave
+    there) ranks the leave slots, end slot included, for the skip prediction."""
+    lines = _header(result) + ["", f"{'segment':>7}  {'start_s':>7}  {'end_s':>6}  {'interest':>9}  "
+                                   f"{'skip_score':>10}  {'P(leave)':>8}"]
     for i, (start, end) in enumerate(result.segment_bounds()):
         mark = "  <- predicted skip" if i == result.predicted_skip_slot else ""
         lines.append(f"{i:>7}  {start:>7.1f}  {end:>6.1f}  {result.interest[i]:>9.4f}  "
-                     f"{result.leave_probability[i]:>8.3f}{mark}")
+                     f"{result.skip_scores[i]:>10.4f}  {result.leave_probability[i]:>8.3f}{mark}")
     n = result.n_segments
     mark = "  <- predicted: watches to the end" if result.predicts_full_watch else ""
-    lines.append(f"{'end':>7}  {result.video.duration_s:>7.1f}  {'':>6}  {result.end_slot_score:>9.4f}  "
+    lines.append(f"{'end':>7}  {result.video.duration_s:>7.1f}  {'':>6}  {'':>9}  {result.end_slot_score:>10.4f}  "
                  f"{result.leave_probability[n]:>8.3f}{mark}")
     if result.predicts_full_watch:
-        lines.append("predicted skip: none (the end slot has the lowest interest: a full watch)")
+        lines.append("predicted skip: none (the end slot has the lowest skip score: a full watch)")
     else:
         start, end = result.segment_bounds()[result.predicted_skip_slot]
         lines.append(f"predicted skip: segment {result.predicted_skip_slot} ({start:.1f}-{end:.1f} s)")

@@ -32,6 +32,12 @@ def test_hand_worked_agreement():
     assert m["thumbnail_best_hit_random"] == pytest.approx((1 / 3 + 1 / 2) / 2)
     # Quantiles: chosen = favourite in both (1.0); first segment is the least liked in v1 (0), the best in v2 (1).
     assert m["thumbnail_best_quantile"] == 1.0 and m["thumbnail_best_quantile_first_segment"] == 0.5
+    # Regret = favourite's latent minus the chosen one's: model 0 and 0; first (0.8 + 0) / 2;
+    # second (0 + 0.4) / 2; random = favourite minus mean: (0.9 - 0.5 + 0.7 - 0.5) / 2.
+    assert m["thumbnail_regret"] == 0.0
+    assert m["thumbnail_regret_first_segment"] == pytest.approx(0.4)
+    assert m["thumbnail_regret_second_segment"] == pytest.approx(0.2)
+    assert m["thumbnail_regret_random"] == pytest.approx(0.3)
     assert (m["edit_precision"], m["edit_recall"]) == (1.0, 1.0)
     assert (m["edit_precision_position_prior"], m["edit_recall_position_prior"]) == (0.5, 0.5)
     # The rising prior marks the opening: seg 0 of v1 (a hit) and seg 0 of v2 (a miss).

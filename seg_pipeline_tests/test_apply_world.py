@@ -60,7 +60,8 @@ def test_pair_inputs_reproduce_the_models_own_view_scores(world, modality):
     reference = score_views(world.checkpoints[modality], world.layout.warehouse, split=["train", "valid", "test"])
     row = {int(v): i for i, v in enumerate(reference.view_ids)}
     for s in scored:
-        np.testing.assert_allclose(s.interest, reference.scores[row[s.view_id], : s.n_segments], atol=1e-5)
+        np.testing.assert_allclose(s.interest, reference.interest[row[s.view_id], : s.n_segments], atol=1e-5)
+        np.testing.assert_allclose(s.skip_scores, reference.scores[row[s.view_id], : s.n_segments + 1], atol=1e-5)
     # Someone in the world has a history longer than the model's 16 tokens, so the cut-off was exercised.
     assert max(s.context.history_tokens for s in scored) == 16
 
@@ -83,7 +84,8 @@ def test_score_now_uses_the_latest_twenty_views(world):
 
 def test_skip_slot_and_watch_time_follow_the_scores(world):
     result = score_pair(world.layout, "u0000", "v00000", modality="id")
-    slots = np.append(result.interest, result.end_slot_score)
+    slots = result.skip_scores
+    assert slots.shape == (result.n_segments + 1,) and result.end_slot_score == slots[-1]
     assert result.predicted_skip_slot == int(np.argmin(slots))
     # SPEC 4 by hand: P(leave) = softmax(-score) over slots 0..N; times 5(i + 0.5) capped, end = duration.
     p = np.exp(-slots) / np.exp(-slots).sum()

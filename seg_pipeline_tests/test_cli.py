@@ -41,6 +41,8 @@ def test_score_table_and_json_agree_with_the_python_function(world, capsys):
     expected = score_pair(world.layout, "u0000", "v00000", modality="id")
     assert status == 0 and data["model"]["modality"] == "id" and data["model"]["mlflow_run_id"] == world.run_ids["id"]
     np.testing.assert_allclose([s["interest"] for s in data["segments"]], expected.interest, atol=1e-6)
+    np.testing.assert_allclose([s["skip_score"] for s in data["segments"]] + [data["end_slot"]["skip_score"]],
+                               expected.skip_scores, atol=1e-6)
     assert data["predicted_skip_slot"] == expected.predicted_skip_slot
     assert data["expected_watch_time_s"] == pytest.approx(expected.expected_watch_time_s)
     assert data["fallback"] == "none" and data["history_views"] == expected.context.history_views

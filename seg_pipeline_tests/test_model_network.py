@@ -89,6 +89,33 @@ def test_padding_never_changes_the_scores(modality):
     torch.testing.assert_close(model.score(wide), reference)
 
 
+def test_survival_interest_is_the_continue_logit_and_skip_scores_derive_from_it():
+    """Under the survival loss the interest p is what the model learns per segment; the skip score
+    -log P(leave at i) adds the chance of reaching i. View 0 has 3 segments: checked by hand."""
+    model = _model(loss="survival")
+    batch = _batch()
+    skip, interest = model.outputs(batch)
+    p = model.interest(batch)[0, :3]
+    torch.testing.assert_close(interest[0, :3], p)
+    assert (interest[0, 3:] == PAD_SCORE).all() and (interest[1, 1:] == PAD_SCORE).all()
+    log_sig = torch.nn.functional.logsigmoid
+    expected = torch.stack([
+        -log_sig(-p[0]),
+        -(log_sig(p[0]) + log_sig(-p[1])),
+        -(log_sig(p[0]) + log_sig(p[1]) + log_sig(-p[2])),
+        -(log_sig(p[0]) + log_sig(p[1]) + log_sig(p[2])),  # the end slot: every segment watched
+    ])
+    torch.testing.assert_close(skip[0, :4], expected)
+    torch.testing.assert_close(model.score(batch), skip)
+
+
+def test_other_losses_rank_slots_by_the_interest_itself():
+    model = _model(loss="softmax")
+    skip, interest = model.outputs(_batch())
+    torch.testing.assert_close(interest[0, :3], skip[0, :3])
+    assert interest[0, 3] == PAD_SCORE and skip[0, 3] < PAD_SCORE  # the end slot is a slot, not a segment
+
+
 def test_real_history_and_segments_do_change_the_scores():
     model = _model(modality="visual")
     batch = _batch()

@@ -55,7 +55,7 @@ def test_report_on_trained_id_and_visual_models(data_home):
 
     with connect(data_home.warehouse, read_only=True) as con:
         table = con.execute("SELECT * FROM skip_prediction_metrics").df()
-        stored = con.execute("SELECT view_id, segment_idx, score, end_slot_score, n_segments FROM segment_scores "
+        stored = con.execute("SELECT view_id, segment_idx, score, interest, end_slot_score, n_segments FROM segment_scores "
                              "WHERE modality = 'visual' ORDER BY view_id, segment_idx").df()
         checkpoint = con.execute("SELECT checkpoint_path FROM trained_models WHERE modality = 'visual'").fetchone()[0]
     model_rows = table[table.method == "segment_interest"]
@@ -70,6 +70,8 @@ def test_report_on_trained_id_and_visual_models(data_home):
     rows = np.repeat(np.arange(len(direct.view_ids)), stored.groupby("view_id").size().to_numpy())
     assert stored["view_id"].to_numpy() == pytest.approx(direct.view_ids[rows])
     assert stored["score"].to_numpy() == pytest.approx(direct.scores[rows, stored["segment_idx"].to_numpy()], abs=1e-6)
+    assert stored["interest"].to_numpy() == pytest.approx(direct.interest[rows, stored["segment_idx"].to_numpy()],
+                                                          abs=1e-6)
     end_slots = direct.scores[rows, stored["n_segments"].to_numpy()]
     assert stored["end_slot_score"].to_numpy() == pytest.approx(end_slots, abs=1e-6)
 

@@ -37,10 +37,10 @@ class PairScore:
     view_id: Optional[int]
     before_ms: Optional[int]
     video: VideoFacts
-    interest: np.ndarray  # (N,) real segments; lower = likelier to leave there
-    end_slot_score: float
-    leave_probability: np.ndarray  # (N + 1,) P(leave at slot i), softmax of negated scores
-    predicted_skip_slot: int  # lowest-interest slot among 0..N (N = watches to the end)
+    interest: np.ndarray  # (N,) the model's interest per real segment (higher = likelier to watch on)
+    skip_scores: np.ndarray  # (N + 1,) skip ranking over slots 0..N; lower = likelier to leave there
+    leave_probability: np.ndarray  # (N + 1,) P(leave at slot i), softmax of negated skip scores
+    predicted_skip_slot: int  # lowest skip score among slots 0..N (N = watches to the end)
     expected_watch_time_s: float
     context: PairContext
     modality: str
@@ -53,6 +53,10 @@ class PairScore:
     @property
     def n_segments(self) -> int:
         return int(self.interest.size)
+
+    @property
+    def end_slot_score(self) -> float:
+        return float(self.skip_scores[self.n_segments])
 
     @property
     def predicts_full_watch(self) -> bool:
@@ -78,10 +82,10 @@ class PairScore:
             "duration_s": self.video.duration_s,
             "segments": [
                 {"segment_idx": i, "start_s": s, "end_s": e, "interest": float(self.interest[i]),
-                 "leave_probability": float(self.leave_probability[i])}
+                 "skip_score": float(self.skip_scores[i]), "leave_probability": float(self.leave_probability[i])}
                 for i, (s, e) in enumerate(bounds)
             ],
-            "end_slot": {"slot": self.n_segments, "interest": self.end_slot_score,
+            "end_slot": {"slot": self.n_segments, "skip_score": self.end_slot_score,
                          "leave_probability": float(self.leave_probability[self.n_segments])},
             "predicted_skip_slot": self.predicted_skip_slot,
             "predicted_skip_segment": None if self.predicts_full_watch else self.predicted_skip_slot,
@@ -188,7 +192,7 @@ def score_requests(
     """
     from seg_pipeline.model.batches import ViewTensors
     from seg_pipeline.model.inputs import load_segment_vectors
-    from seg_pipeline.model.predict import score_tensors
+    from seg_pipeline.model.predict import predict_tensors
 
     if history_length < 0:
         raise ApplyError(f"history length {history_length} is negative", "use 20 (the pipeline's default) or 0")
@@ -214,7 +218,7 @@ def score_requests(
         inputs = inputs.subset(keep) if len(contexts) else inputs
         contexts = [c for c in contexts if c.video_has_vectors]
 
-    scores = score_tensors(loaded.model, ViewTensors(inputs, next(loaded.model.parameters()).device))
+    scores, interest = predict_tensors(loaded.model, ViewTensors(inputs, next(loaded.model.parameters()).device))
     n_seg = inputs.n_segments
     leave = leave_distribution(scores, n_seg) if len(contexts) else np.zeros((0, scores.shape[1]))
     watch = expected_watch_time_s(scores, n_seg, inputs.duration_ms) if len(contexts) else np.zeros(0)
@@ -225,7 +229,8 @@ def score_requests(
         slots = scores[i, : n + 1].astype(np.float64)
         out.append(PairScore(
             user_id=str(ctx.request.user_id), video_id=str(ctx.request.video_id), view_id=ctx.request.view_id,
-            before_ms=ctx.request.before_ms, video=ctx.video, interest=slots[:n], end_slot_score=float(slots[n]),
+            before_ms=ctx.request.before_ms, video=ctx.video, interest=interest[i, :n].astype(np.float64),
+            skip_scores=slots,
             leave_probability=leave[i, : n + 1], predicted_skip_slot=int(np.argmin(slots)),
             expected_watch_time_s=float(watch[i]), context=ctx, modality=loaded.modality,
             model_source=loaded.ref.source, mlflow_run_id=loaded.ref.mlflow_run_id,

@@ -85,7 +85,8 @@ def _score_models(trained: pd.DataFrame, warehouse: Path, view_ids: np.ndarray, 
         index = pd.Index(np.asarray(result.view_ids)).get_indexer(view_ids)
         if (index < 0).any():
             raise RuntimeError(f"model '{row.modality}' did not score {(index < 0).sum()} of {len(view_ids)} test views")
-        out.append(ScoredMethod(MODEL_METHOD, str(row.modality), np.asarray(result.scores)[index]))
+        interest = np.asarray(result.interest)[index] if result.interest is not None else None
+        out.append(ScoredMethod(MODEL_METHOD, str(row.modality), np.asarray(result.scores)[index], interest))
     return out
 
 
@@ -169,7 +170,8 @@ def skip_prediction_report(
         mlflow.log_artifacts(str(out_dir), artifact_path="report")
 
     scores_frame = pd.concat(
-        [segment_score_frame(views, item.scores, item.modality) for item in scored if item.method == MODEL_METHOD]
+        [segment_score_frame(views, item.scores, item.modality, item.interest)
+         for item in scored if item.method == MODEL_METHOD]
         or [segment_score_frame(views.iloc[:0], np.zeros((0, N_SLOTS)), NO_MODALITY)],
         ignore_index=True,
     )

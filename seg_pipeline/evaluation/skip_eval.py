@@ -47,8 +47,12 @@ def evaluate_method(
     views: pd.DataFrame,
     seed: int = 0,
     latent: Optional[np.ndarray] = None,
+    interest: Optional[np.ndarray] = None,
 ) -> list[dict]:
     """Rows (method, modality, protocol, subset, metric, value, n_views).
+
+    `scores` rank the skip slots; `interest` (default: the scores) is the per-segment interest the
+    latent correlation judges, which differs for a survival-loss model (see ScoredViews).
 
     Ranks are drawn once per protocol over all views (one tie-breaking draw) and then averaged per
     subset. Watch-time MAE and the latent correlation do not depend on the candidate protocol;
@@ -58,6 +62,9 @@ def evaluate_method(
         raise ValueError(f"{method}: {len(scores)} score rows for {len(views)} views")
     n_segments = views["n_segments"].to_numpy(dtype=np.int64)
     scores = sanitize(scores, n_segments)
+    interest = scores if interest is None else sanitize(interest, n_segments)
+    if len(interest) != len(views):
+        raise ValueError(f"{method}: {len(interest)} interest rows for {len(views)} views")
     target = views["target_slot"].to_numpy(dtype=np.int64)
     masks = subset_masks(views)
     rows: list[dict] = []
@@ -82,5 +89,5 @@ def evaluate_method(
             scores[mask], n_segments[mask], views["duration_ms"].to_numpy()[mask],
             views["playing_time_ms"].to_numpy()[mask]), mask.sum())
         if latent is not None:
-            add("segments_end", subset, spearman_latent(scores[mask], latent[mask], n_segments[mask]), mask.sum())
+            add("segments_end", subset, spearman_latent(interest[mask], latent[mask], n_segments[mask]), mask.sum())
     return rows

@@ -20,11 +20,14 @@ METRIC_COLUMNS = ["method", "modality", "protocol", "subset", "metric", "value",
 
 @dataclass
 class ScoredMethod:
-    """One method's interest matrix over the evaluated views (rows aligned with the views frame)."""
+    """One method's scores over the evaluated views (rows aligned with the views frame): `scores`
+    rank the skip slots; `interest` is the per-segment interest when it differs (survival-loss
+    models), else None and the scores serve as interest too."""
 
     method: str
     modality: str
     scores: np.ndarray
+    interest: Optional[np.ndarray] = None
 
     @property
     def label(self) -> str:
@@ -36,7 +39,8 @@ def evaluate_all(views: pd.DataFrame, scored: Sequence[ScoredMethod], seed: int 
     """Long-format metric rows for every method (the skip_prediction_metrics schema)."""
     rows: list[dict] = []
     for item in scored:
-        rows += evaluate_method(item.method, item.modality, item.scores, views, seed=seed, latent=latent)
+        rows += evaluate_method(item.method, item.modality, item.scores, views, seed=seed, latent=latent,
+                                interest=item.interest)
     return pd.DataFrame(rows, columns=METRIC_COLUMNS)
 
 
@@ -64,9 +68,12 @@ def hit_rate_by_target_kind(views: pd.DataFrame, scored: Sequence[ScoredMethod],
     return table
 
 
-def segment_score_frame(views: pd.DataFrame, scores: np.ndarray, modality: str) -> pd.DataFrame:
-    """One row per real segment of each view; the end slot's score rides along as end_slot_score."""
+def segment_score_frame(views: pd.DataFrame, scores: np.ndarray, modality: str,
+                        interest: Optional[np.ndarray] = None) -> pd.DataFrame:
+    """One row per real segment of each view; the end slot's score rides along as end_slot_score.
+    `interest` defaults to the scores (see ScoredMethod)."""
     n_segments = views["n_segments"].to_numpy(dtype=np.int64)
+    interest = scores if interest is None else interest
     probs = leave_distribution(np.nan_to_num(scores, nan=0.0), n_segments)
     rows, slots = np.nonzero(np.arange(N_SLOTS)[None, :] < n_segments[:, None])
     return pd.DataFrame({
@@ -75,6 +82,7 @@ def segment_score_frame(views: pd.DataFrame, scores: np.ndarray, modality: str) 
         "view_id": views["view_id"].to_numpy()[rows],
         "segment_idx": slots,
         "score": scores[rows, slots].astype(np.float64),
+        "interest": interest[rows, slots].astype(np.float64),
         "modality": modality,
         "leave_probability": probs[rows, slots],
         "end_slot_score": scores[rows, n_segments[rows]].astype(np.float64),

@@ -107,10 +107,26 @@ class SegmentInterestModel(nn.Module):
         return softmax_loss(p, batch.target_slot, batch.n_segments)
 
     def score(self, batch: Batch) -> torch.Tensor:
-        """(B, 41) scores with padding slots set to PAD_SCORE (lower = likelier skip): the interest
-        p itself, or with the survival loss -log P(leave at slot) derived from it."""
+        """(B, 41) skip scores with padding slots set to PAD_SCORE (lower = likelier skip): the
+        interest p itself, or with the survival loss -log P(leave at slot) derived from it."""
+        return self.outputs(batch)[0]
+
+    def outputs(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+        """(skip scores, segment interest), both (B, 41) from one pass; slots without a value hold
+        PAD_SCORE (for the interest: every slot from the end slot N on).
+
+        They differ only under the survival loss. There p_i is the logit of watching on past
+        segment i, the per-segment interest thumbnails, edits and SegRec weights need, while the
+        skip score -log P(leave at i) also folds in the chance of reaching i at all, so it rises
+        along the video whatever the content (late segments are rarely left because rarely reached).
+        """
         p = self.interest(batch)
-        if self.config.loss == "survival":
-            p = -survival_log_leave(p, batch.n_segments)
-        p = torch.where(batch.slot_mask, p, torch.full_like(p, PAD_SCORE))
-        return F.pad(p, (0, N_SLOTS - p.shape[1]), value=PAD_SCORE)
+        skip = -survival_log_leave(p, batch.n_segments) if self.config.loss == "survival" else p
+        slots = torch.arange(p.shape[1], device=p.device)[None, :]
+        segments = slots < batch.n_segments[:, None]  # interest exists for real segments only
+
+        def padded(x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+            x = torch.where(keep, x, torch.full_like(x, PAD_SCORE))
+            return F.pad(x, (0, N_SLOTS - x.shape[1]), value=PAD_SCORE)
+
+        return padded(skip, batch.slot_mask), padded(p, segments & batch.slot_mask)

@@ -19,11 +19,15 @@ from seg_pipeline.warehouse.db import connect
 
 @dataclass
 class ScoredViews:
-    """Interest scores (n, 41) for the views in `view_ids` (ascending); padding slots = PAD_SCORE."""
+    """For the views in `view_ids` (ascending), both (n, 41) with padding slots = PAD_SCORE:
+    `scores` rank the skip slots (lower = likelier leave; what the metrics use) and `interest` is
+    the per-segment interest p (the same values unless the loss is survival; see
+    SegmentInterestModel.outputs)."""
 
     view_ids: np.ndarray
     scores: np.ndarray
     modality: str
+    interest: np.ndarray
 
 
 def load_model(checkpoint_path: str | os.PathLike, device: str = "cpu"):
@@ -32,15 +36,26 @@ def load_model(checkpoint_path: str | os.PathLike, device: str = "cpu"):
 
 
 @torch.no_grad()
-def score_tensors(model: SegmentInterestModel, tensors: ViewTensors, batch_size: int = 4096) -> np.ndarray:
-    """float32 (n, 41) scores, batch by batch in eval mode (no dropout)."""
+def predict_tensors(model: SegmentInterestModel, tensors: ViewTensors,
+                    batch_size: int = 4096) -> tuple[np.ndarray, np.ndarray]:
+    """float32 (n, 41) skip scores and (n, 41) segment interest, batch by batch in eval mode."""
     was_training = model.training
     model.eval()
-    out = [model.score(batch).float().cpu().numpy() for batch in tensors.batches(batch_size)]
+    skip, interest = [], []
+    for batch in tensors.batches(batch_size):
+        s, p = model.outputs(batch)
+        skip.append(s.float().cpu().numpy())
+        interest.append(p.float().cpu().numpy())
     model.train(was_training)
-    if not out:
-        return np.zeros((0, 41), dtype=np.float32)
-    return np.concatenate(out).astype(np.float32)
+    if not skip:
+        empty = np.zeros((0, 41), dtype=np.float32)
+        return empty, empty.copy()
+    return np.concatenate(skip).astype(np.float32), np.concatenate(interest).astype(np.float32)
+
+
+def score_tensors(model: SegmentInterestModel, tensors: ViewTensors, batch_size: int = 4096) -> np.ndarray:
+    """float32 (n, 41) skip scores, batch by batch in eval mode (no dropout)."""
+    return predict_tensors(model, tensors, batch_size)[0]
 
 
 def score_views(
@@ -70,5 +85,5 @@ def score_views(
                                  f"{trained_on[1]} (dim {meta.get('vector_dim')}); retrain the model")
         inputs = load_view_inputs(con, splits, model.config.max_history_tokens, vocab=vocab,
                                   vectors=vectors, use_vectors=needs_vectors, view_ids=view_ids)
-    scores = score_tensors(model, ViewTensors(inputs, next(model.parameters()).device), batch_size)
-    return ScoredViews(view_ids=inputs.view_ids, scores=scores, modality=model.config.modality)
+    scores, interest = predict_tensors(model, ViewTensors(inputs, next(model.parameters()).device), batch_size)
+    return ScoredViews(view_ids=inputs.view_ids, scores=scores, modality=model.config.modality, interest=interest)

@@ -1,6 +1,10 @@
 """Segment-interest scores for SegRec: the trained checkpoint for valid/test views, and models
 refit per fold (with the checkpoint's own config) for out-of-fold scores of train views.
 
+SegRec weights segments by softmax(p), p the model's per-segment interest (ScoredViews.interest),
+not its skip-ranking scores: under the survival loss those also encode how likely a segment is
+to be reached, which would tilt every weight towards the tail of the video.
+
 A thin adapter over seg_pipeline.model: its train_model() takes any set of train views, so a
 fold model is the same model fit on the other folds' train views. By default a fold model trains
 for the epoch count the full model's early stopping chose (its checkpoint's best_epoch), the usual
@@ -20,7 +24,7 @@ import pandas as pd
 from seg_pipeline.model.batches import ViewTensors
 from seg_pipeline.model.config import ModelConfig, modality_parts
 from seg_pipeline.model.inputs import load_segment_vectors, load_view_inputs
-from seg_pipeline.model.predict import load_model, score_tensors, score_views
+from seg_pipeline.model.predict import load_model, predict_tensors, score_views
 from seg_pipeline.model.train import train_model
 from seg_pipeline.segrec.interest import ALL_TRAIN, InterestScores, model_scores
 from seg_pipeline.warehouse.db import connect
@@ -54,7 +58,7 @@ def out_of_fold_model_scores(
 
     def score_all_train(ids: np.ndarray) -> np.ndarray:
         got = score_views(checkpoint_path, warehouse_path, split=["valid", "test"], view_ids=ids, device=device)
-        return _aligned(ids, got.view_ids, got.scores, f"the {base.modality} checkpoint")
+        return _aligned(ids, got.view_ids, got.interest, f"the {base.modality} checkpoint")
 
     def score_out_of_fold(fold: int, ids: np.ndarray) -> np.ndarray:
         started = time.perf_counter()
@@ -68,12 +72,12 @@ def out_of_fold_model_scores(
             held_out = load_view_inputs(con, ["train"], config.max_history_tokens, vocab=train.vocab,
                                         vectors=vectors, use_vectors=use_vectors, view_ids=ids)
         result = train_model(config, train, valid)
-        scores = score_tensors(result.model, ViewTensors(held_out, "cpu"))
+        _, interest = predict_tensors(result.model, ViewTensors(held_out, "cpu"))
         timings[f"{base.modality}/fold{fold}"] = {
             "seconds": time.perf_counter() - started, "fit_views": int(len(train)),
             "best_epoch": int(result.best_epoch), "epochs": len(result.epochs),
         }
-        return _aligned(ids, held_out.view_ids, scores, f"the {base.modality} fold-{fold} model")
+        return _aligned(ids, held_out.view_ids, interest, f"the {base.modality} fold-{fold} model")
 
     del model  # only its config and vocabularies were needed here
     return model_scores(base.modality, view_ids, folds, score_all_train, score_out_of_fold)

@@ -22,7 +22,13 @@ from seg_pipeline.assets.report import (
 from seg_pipeline.errors import ConfigError
 from seg_pipeline.evaluation.latent import spearman_latent
 from seg_pipeline.evaluation.metrics import N_SLOTS
-from seg_pipeline.evaluation.skip_report import ScoredMethod, hit_rate_by_target_kind, segment_score_frame
+from seg_pipeline.evaluation.skip_report import (
+    ScoredMethod,
+    evaluate_all,
+    heatmap_examples,
+    hit_rate_by_target_kind,
+    segment_score_frame,
+)
 from seg_pipeline.resources import DataHome, LogSource, MlflowTracking
 from seg_pipeline.warehouse.db import connect
 
@@ -167,6 +173,32 @@ def test_segment_score_frame_keeps_end_slot_out_of_rows():
     assert frame["segment_idx"].tolist() == [0, 1]
     assert frame["end_slot_score"].tolist() == [0.0, 0.0]
     assert frame["leave_probability"].tolist() == pytest.approx([1 / 3, 1 / 3])
+    assert frame["interest"].tolist() == [0.0, 0.0]  # no separate interest: the scores are the interest
+    interest = np.full((1, N_SLOTS), 1.0e4)
+    interest[0, :2] = [2.5, -1.0]
+    assert segment_score_frame(views, scores, "id", interest)["interest"].tolist() == [2.5, -1.0]
+
+
+def test_latent_correlation_and_heatmaps_use_the_interest_when_it_differs():
+    """A survival model's skip scores rise along the video; its interest is what latent truth
+    should be compared with. Here the scores anti-correlate with the truth, the interest agrees."""
+    views = pd.DataFrame({"view_id": [1], "user_id": "u", "video_id": "v", "n_segments": [3], "target_slot": [3],
+                          "duration_ms": [15000], "playing_time_ms": [15000], "cold_video": [False]})
+    scores = np.full((1, N_SLOTS), 1.0e4)
+    scores[0, :4] = [1.0, 2.0, 3.0, 4.0]
+    interest = np.full((1, N_SLOTS), 1.0e4)
+    interest[0, :3] = [3.0, 2.0, 1.0]
+    latent = np.full((1, N_SLOTS), np.nan)
+    latent[0, :3] = [0.9, 0.5, 0.1]
+    def within_view(*method_args) -> float:
+        rows = evaluate_all(views, [ScoredMethod("segment_interest", "id", *method_args)], latent=latent)
+        return rows[(rows.subset == "all") & (rows.metric == "spearman_latent")]["value"].item()
+
+    assert within_view(scores, interest) == pytest.approx(1.0)
+    assert within_view(scores) == pytest.approx(-1.0)
+    example = heatmap_examples(views, [ScoredMethod("segment_interest", "id", scores, interest)], [0])[0]
+    shown = example.rows[0][1]
+    assert shown[:3].tolist() == [3.0, 2.0, 1.0] and np.isnan(shown[3:]).all()
 
 
 def test_hit_rate_by_target_kind():

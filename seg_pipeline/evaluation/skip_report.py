@@ -109,6 +109,16 @@ def pick_heatmap_views(views: pd.DataFrame, count: int, seed: int = 0) -> np.nda
     return np.sort(np.asarray(chosen, dtype=np.int64))
 
 
+def _heat_row(item: ScoredMethod, row: int, n_segments: int) -> np.ndarray:
+    """The interest a heatmap row shows: the model's per-segment interest where it has one (no
+    value for the end slot), else the scores, which are the interest of a prior."""
+    if item.interest is None:
+        return item.scores[row]
+    values = np.asarray(item.interest[row], dtype=np.float64).copy()
+    values[n_segments:] = np.nan
+    return values
+
+
 def heatmap_examples(views: pd.DataFrame, scored: Sequence[ScoredMethod], rows: Sequence[int],
                      latent: Optional[np.ndarray] = None) -> list[HeatmapExample]:
     examples = []
@@ -116,7 +126,7 @@ def heatmap_examples(views: pd.DataFrame, scored: Sequence[ScoredMethod], rows: 
         view = views.iloc[int(row)]
         n, target = int(view["n_segments"]), int(view["target_slot"])
         left = "watched to the end" if target == n else f"left in segment {target}"
-        lines = [(item.label, item.scores[row]) for item in scored if item.method != "Random"]
+        lines = [(item.label, _heat_row(item, int(row), n)) for item in scored if item.method != "Random"]
         if latent is not None:
             lines.append(("latent truth", latent[row]))
         examples.append(HeatmapExample(

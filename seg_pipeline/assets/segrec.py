@@ -38,14 +38,8 @@ def _digest(frame: pd.DataFrame) -> str:
     return hashlib.sha256(frame.to_csv(index=False).encode()).hexdigest()[:16]
 
 
-def _markdown(frame: pd.DataFrame, floatfmt: str = ".4f") -> str:
-    """A Markdown table without extra dependencies (tabulate is optional in pandas)."""
-    def cell(v):
-        return format(v, floatfmt) if isinstance(v, (float, np.floating)) and np.isfinite(v) else str(v)
-
-    lines = ["| " + " | ".join(map(str, frame.columns)) + " |", "|" + "---|" * len(frame.columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join(lines)
+def _markdown(frame: pd.DataFrame) -> str:
+    return frame.to_markdown(index=False, floatfmt=".4f") if len(frame) else "(no rows)"
 
 
 # ---------------------------------------------------------------------------------------------

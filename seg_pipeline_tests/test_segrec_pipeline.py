@@ -100,6 +100,7 @@ def test_segrec_assets_end_to_end(toy_warehouse):
         n_train = con.execute("SELECT count(*) FROM effective_views WHERE split = 'train'").fetchone()[0]
         metrics = con.execute("SELECT backbone, variant, seed, metric, value, mlflow_run_id FROM segrec_metrics").df()
         summary = con.execute("SELECT * FROM segrec_summary").df()
+        paired = con.execute("SELECT * FROM segrec_vs_video").df()
     assert n_views == n_split
     assert sources == {"ItemPosition": n_views, "id": n_views}
     assert folds[0] + folds[1] == n_train and folds[-1] == n_views - n_train
@@ -109,6 +110,13 @@ def test_segrec_assets_end_to_end(toy_warehouse):
     assert len(metrics) == 2 * len(expected_variants) * 2 * 3
     assert metrics[metrics.metric != "logloss"]["value"].between(0, 1).all()
     assert len(summary) == 2 * len(expected_variants) * 3 and (summary["seeds"] == 2).all()
+    # Paired deltas against Video, recomputed here from the per-seed rows.
+    assert len(paired) == 2 * (len(expected_variants) - 1) * 3 and (paired["paired_seeds"] == 2).all()
+    wide = metrics.pivot_table(index=["backbone", "metric", "seed"], columns="variant", values="value")
+    row = paired[(paired.backbone == "DIN") & (paired.variant == "SegRec_id") & (paired.metric == "AUC")].iloc[0]
+    deltas = (wide["SegRec_id"] - wide["Video"]).loc["DIN", "AUC"]
+    assert row.mean_delta == pytest.approx(deltas.mean()) and row.std_delta == pytest.approx(deltas.std())
+    assert row.seeds_above_video == int((deltas > 0).sum())
     # the frozen segment-interest checkpoint is untouched by SegRec
     assert Path(checkpoint).read_bytes() == checkpoint_bytes
 

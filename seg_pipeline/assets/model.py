@@ -2,7 +2,6 @@
 the warehouse table trained_models. The logic lives in seg_pipeline.model."""
 # No `from __future__ import annotations`: Dagster reads the Config annotations at decoration time.
 
-import hashlib
 import json
 import time
 
@@ -22,6 +21,7 @@ from dagster import (
 from seg_pipeline.assets.metadata import table_metadata
 from seg_pipeline.resources import DataHome, MlflowTracking
 from seg_pipeline.warehouse.db import connect, run_sql, table_exists
+from seg_pipeline.warehouse.fingerprint import frame_fingerprint
 
 GROUP = "model"
 
@@ -182,8 +182,7 @@ def segment_interest_model(
         **{f"{r['modality']}_best_epoch": MetadataValue.int(int(r["best_epoch"])) for r in rows},
         **{f"{r['modality']}_views_per_s": MetadataValue.float(round(float(r["views_per_s"]), 1)) for r in rows},
     })
-    digest = hashlib.sha256(stable.round(10).to_csv(index=False).encode()).hexdigest()[:16]
-    return MaterializeResult(metadata=meta, data_version=DataVersion(digest))
+    return MaterializeResult(metadata=meta, data_version=DataVersion(frame_fingerprint(stable.round(10))))
 
 
 def _trained(home: DataHome) -> pd.DataFrame:

@@ -1,7 +1,6 @@
 """Asset skip_prediction_report: every trained model modality and every position baseline, scored
 on the test views with the same metric code, into the warehouse, MLflow, and a readable report."""
 
-import hashlib
 import re
 from pathlib import Path
 
@@ -35,6 +34,7 @@ from seg_pipeline.evaluation.skip_report import (
 )
 from seg_pipeline.resources import DataHome, LogSource, MlflowTracking
 from seg_pipeline.warehouse.db import connect, run_sql, table_exists
+from seg_pipeline.warehouse.fingerprint import frame_fingerprint
 
 EVAL_SPLIT = "test"
 CONTRACT_BASELINES = ("Random", "AllPosition", "UserPosition", "ItemPosition")
@@ -85,8 +85,7 @@ def _score_models(trained: pd.DataFrame, warehouse: Path, view_ids: np.ndarray, 
         index = pd.Index(np.asarray(result.view_ids)).get_indexer(view_ids)
         if (index < 0).any():
             raise RuntimeError(f"model '{row.modality}' did not score {(index < 0).sum()} of {len(view_ids)} test views")
-        interest = np.asarray(result.interest)[index] if result.interest is not None else None
-        out.append(ScoredMethod(MODEL_METHOD, str(row.modality), np.asarray(result.scores)[index], interest))
+        out.append(ScoredMethod(MODEL_METHOD, str(row.modality), result.scores[index], result.interest[index]))
     return out
 
 
@@ -185,7 +184,7 @@ def skip_prediction_report(
         meta = {**table_metadata(con, "skip_prediction_metrics"),
                 **table_metadata(con, "segment_scores", prefix="segment_scores_")}
 
-    digest = hashlib.sha256(metrics.round(10).to_csv(index=False).encode()).hexdigest()[:16]
+    digest = frame_fingerprint(metrics.round(10))
     url = f"http://127.0.0.1:{MLFLOW_UI_PORT}/#/experiments/{experiment_id}/runs/{run_id}"
     meta.update({
         "comparison_all": MetadataValue.md(files.primary_table.to_markdown(floatfmt=".4f")

@@ -5,7 +5,6 @@ these wrappers read config, open the warehouse only while they need it, and repo
 """
 # No `from __future__ import annotations`: Dagster reads the Config annotations at decoration time.
 
-import hashlib
 import time
 from pathlib import Path
 
@@ -28,14 +27,11 @@ from seg_pipeline.errors import ConfigError
 from seg_pipeline.resources import DataHome, MlflowTracking
 from seg_pipeline.segrec.labels import build_effective_views
 from seg_pipeline.warehouse.db import connect, run_sql, table_exists
+from seg_pipeline.warehouse.fingerprint import frame_fingerprint
 
 GROUP = "segrec"
 MLFLOW_UI_PORT = 5000
 MODEL_MODALITIES = ("id", "visual", "both")
-
-
-def _digest(frame: pd.DataFrame) -> str:
-    return hashlib.sha256(frame.to_csv(index=False).encode()).hexdigest()[:16]
 
 
 def _markdown(frame: pd.DataFrame) -> str:
@@ -68,7 +64,7 @@ def effective_views(context: AssetExecutionContext, config: EffectiveViewsConfig
         summary = build_effective_views(con, config.n_buckets, config.label_rule)
         buckets = con.execute("SELECT * FROM effective_view_buckets").df()
         meta = table_metadata(con, "effective_views")
-        digest = _digest(con.execute(
+        digest = frame_fingerprint(con.execute(
             "SELECT view_id, bucket, label FROM effective_views ORDER BY view_id").df())
     if summary.degenerate_buckets:
         context.log.warning(f"duration buckets {summary.degenerate_buckets} have a train positive rate of 0 or 1 "
@@ -199,7 +195,7 @@ def segrec_interest_scores(
         "note": MetadataValue.text("train views: scores from a prior/model fit without their fold; fold -1 "
                                    "(valid/test): fit on all train views"),
     })
-    digest = _digest(frame.assign(scores=frame["scores"].map(lambda s: np.round(s, 6).tolist())))
+    digest = frame_fingerprint(frame.assign(scores=frame["scores"].map(lambda s: np.round(s, 6).tolist())))
     return MaterializeResult(metadata=meta, data_version=DataVersion(digest))
 
 
@@ -397,7 +393,7 @@ def segrec_report(
         "report_markdown": MetadataValue.path(str(md_path)),
         "auc_chart": MetadataValue.path(str(chart)),
     })
-    return MaterializeResult(metadata=meta, data_version=DataVersion(_digest(results.drop(columns="seconds").round(10))))
+    return MaterializeResult(metadata=meta, data_version=DataVersion(frame_fingerprint(results.drop(columns="seconds").round(10))))
 
 
 @asset_check(asset=segrec_report,

@@ -16,7 +16,8 @@ import torch
 from seg_pipeline.segrec.batch import MAX_SEGMENTS
 from seg_pipeline.segrec.data import SegRecData
 from seg_pipeline.segrec.metrics import auc
-from seg_pipeline.segrec.train import TrainConfig, fit_variant
+from seg_pipeline.segrec.config import TrainConfig
+from seg_pipeline.segrec.train import fit_variant
 from seg_pipeline.segrec.variants import BASE_VARIANTS, segrec_variant
 
 

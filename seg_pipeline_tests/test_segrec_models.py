@@ -12,7 +12,8 @@ from seg_pipeline.segrec.backbones.base import BackboneSpec
 from seg_pipeline.segrec.batch import MAX_SEGMENTS, VIDEO_POSITION
 from seg_pipeline.segrec.data import SegRecData
 from seg_pipeline.segrec.metrics import auc
-from seg_pipeline.segrec.train import TrainConfig, fit_variant
+from seg_pipeline.segrec.config import TrainConfig
+from seg_pipeline.segrec.train import fit_variant
 from seg_pipeline.segrec.variants import BASE_VARIANTS, SegRecModel, Variant, segrec_variant
 
 VARIANTS = list(BASE_VARIANTS) + [segrec_variant("id")]

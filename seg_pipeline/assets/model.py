@@ -19,11 +19,13 @@ from dagster import (
 )
 
 from seg_pipeline.assets.metadata import table_metadata
+from seg_pipeline.model.config import ModelConfig
 from seg_pipeline.resources import DataHome, MlflowTracking
 from seg_pipeline.warehouse.db import connect, run_sql, table_exists
 from seg_pipeline.warehouse.fingerprint import frame_fingerprint
 
 GROUP = "model"
+MODEL_DEFAULTS = ModelConfig()  # the run config's defaults are the model's own (one place to change them)
 
 
 class SegmentInterestModelConfig(Config):
@@ -37,31 +39,29 @@ class SegmentInterestModelConfig(Config):
     """
 
     modalities: list[str] = []
-    d: int = 32
-    layers: int = 1
-    heads: int = 2
-    r: int = 8
-    ffn_mult: int = 2
-    dropout: float = 0.0
-    loss: str = "survival"
-    bpr_reg: float = 0.0
-    cross_attention: bool = True
-    position: bool = True
-    interest_scale: float = 10.0
-    history_leave_flag: bool = True
-    max_history_tokens: int = 32
-    lr: float = 3e-3
-    weight_decay: float = 0.0
-    batch_size: int = 256
-    epochs: int = 15
-    patience: int = 10
-    seed: int = 0
-    device: str = "auto"
+    d: int = MODEL_DEFAULTS.d
+    layers: int = MODEL_DEFAULTS.layers
+    heads: int = MODEL_DEFAULTS.heads
+    r: int = MODEL_DEFAULTS.r
+    ffn_mult: int = MODEL_DEFAULTS.ffn_mult
+    dropout: float = MODEL_DEFAULTS.dropout
+    loss: str = MODEL_DEFAULTS.loss
+    bpr_reg: float = MODEL_DEFAULTS.bpr_reg
+    cross_attention: bool = MODEL_DEFAULTS.cross_attention
+    position: bool = MODEL_DEFAULTS.position
+    interest_scale: float = MODEL_DEFAULTS.interest_scale
+    history_leave_flag: bool = MODEL_DEFAULTS.history_leave_flag
+    max_history_tokens: int = MODEL_DEFAULTS.max_history_tokens
+    lr: float = MODEL_DEFAULTS.lr
+    weight_decay: float = MODEL_DEFAULTS.weight_decay
+    batch_size: int = MODEL_DEFAULTS.batch_size
+    epochs: int = MODEL_DEFAULTS.epochs
+    patience: int = MODEL_DEFAULTS.patience
+    seed: int = MODEL_DEFAULTS.seed
+    device: str = MODEL_DEFAULTS.device
     threads: int = 1
 
     def to_model_config(self, modality: str):
-        from seg_pipeline.model.config import ModelConfig
-
         fields = {k: v for k, v in self.model_dump().items() if k not in ("modalities", "threads")}
         return ModelConfig(modality=modality, **fields).validate()
 

@@ -25,6 +25,7 @@ from dagster import (
 from seg_pipeline.assets.metadata import table_metadata
 from seg_pipeline.errors import ConfigError
 from seg_pipeline.resources import DataHome, MlflowTracking
+from seg_pipeline.segrec.config import TrainConfig
 from seg_pipeline.segrec.labels import build_effective_views
 from seg_pipeline.warehouse.db import connect, run_sql, table_exists
 from seg_pipeline.warehouse.fingerprint import frame_fingerprint
@@ -32,6 +33,7 @@ from seg_pipeline.warehouse.fingerprint import frame_fingerprint
 GROUP = "segrec"
 MLFLOW_UI_PORT = 5000
 MODEL_MODALITIES = ("id", "visual", "both")
+TRAIN_DEFAULTS = TrainConfig()  # the run config's defaults are the trainer's own
 
 
 def _markdown(frame: pd.DataFrame) -> str:
@@ -233,22 +235,20 @@ class SegrecReportConfig(Config):
     variants: list[str] = []
     seeds: int = 3
     first_seed: int = 0
-    dim: int = 16
-    hidden: list[int] = [64, 32]
-    dropout: float = 0.0
-    lr: float = 1e-2
-    weight_decay: float = 1e-6
-    batch_size: int = 1024
-    max_epochs: int = 10
-    patience: int = 3
-    temperature: float = 1.0
-    use_visual: bool = True
+    dim: int = TRAIN_DEFAULTS.dim
+    hidden: list[int] = list(TRAIN_DEFAULTS.hidden)
+    dropout: float = TRAIN_DEFAULTS.dropout
+    lr: float = TRAIN_DEFAULTS.lr
+    weight_decay: float = TRAIN_DEFAULTS.weight_decay
+    batch_size: int = TRAIN_DEFAULTS.batch_size
+    max_epochs: int = TRAIN_DEFAULTS.max_epochs
+    patience: int = TRAIN_DEFAULTS.patience
+    temperature: float = TRAIN_DEFAULTS.temperature
+    use_visual: bool = TRAIN_DEFAULTS.use_visual
     history_length: int = 20
     threads: int = 1  # torch CPU threads while training (0 = torch's default); see torch_threads
 
-    def train_config(self):
-        from seg_pipeline.segrec.train import TrainConfig
-
+    def train_config(self) -> TrainConfig:
         return TrainConfig(dim=self.dim, hidden=tuple(self.hidden), dropout=self.dropout, lr=self.lr,
                            weight_decay=self.weight_decay, batch_size=self.batch_size,
                            max_epochs=self.max_epochs, patience=self.patience,

@@ -11,7 +11,8 @@ import pandas as pd
 
 from seg_pipeline.segrec.data import SegRecData
 from seg_pipeline.segrec.metrics import auc, best_f1_threshold, f1, logloss
-from seg_pipeline.segrec.train import TrainConfig, fit_variant
+from seg_pipeline.segrec.config import TrainConfig
+from seg_pipeline.segrec.train import fit_variant
 from seg_pipeline.segrec.variants import Variant
 
 METRICS = ("AUC", "F1", "logloss")

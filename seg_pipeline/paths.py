@@ -7,8 +7,8 @@ from pathlib import Path
 
 HOME_ENV_VAR = "SEG_PIPELINE_HOME"
 DEFAULT_HOME = ".seg_pipeline"
+# The source checkout, when running from one: relative log paths in configs/ also resolve here.
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SQL_DIR = REPO_ROOT / "sql"
 
 
 def resolve_home(root: str | os.PathLike | None = None) -> Path:
@@ -36,8 +36,12 @@ class DataLayout:
         return self.demo_dir / "videos"
 
     @property
-    def parquet_dir(self) -> Path:
-        return self.root / "parquet"
+    def models_dir(self) -> Path:
+        """Best checkpoints of the segment-interest model, one folder per modality."""
+        return self.root / "models"
+
+    def checkpoint(self, modality: str) -> Path:
+        return self.models_dir / modality / "best.pt"
 
     @property
     def embedding_cache_dir(self) -> Path:

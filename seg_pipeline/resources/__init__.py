@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from seg_pipeline.resources.home import DataHome
+from seg_pipeline.resources.settings import RunSettings
 from seg_pipeline.resources.sources import LogSource, VideoSource
 from seg_pipeline.resources.tracking import MlflowTracking
 
@@ -13,4 +14,5 @@ def default_resources() -> dict:
         "video_source": VideoSource(),
         "log_source": LogSource(),
         "tracking": MlflowTracking(),
+        "run_settings": RunSettings(),
     }

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import duckdb
 
+from seg_pipeline.contract import DEFAULT_HISTORY_LENGTH
 from seg_pipeline.errors import ConfigError
-from seg_pipeline.warehouse.db import run_sql
-
-DEFAULT_HISTORY_LENGTH = 20
+from seg_pipeline.warehouse.db import run_sql, transaction
 
 
 def build_user_histories(con: duckdb.DuckDBPyConnection, history_length: int = DEFAULT_HISTORY_LENGTH) -> dict:
@@ -17,7 +16,9 @@ def build_user_histories(con: duckdb.DuckDBPyConnection, history_length: int = D
             f"must be at least 1, got {history_length}",
             "use a positive number of past views (the paper uses 20)",
         )
-    run_sql(con, "user_histories", {"history_length": int(history_length)})
+    with transaction(con):
+        run_sql(con, "user_histories", {"history_length": int(history_length)})
+        run_sql(con, "history_settings", {"history_length": int(history_length)})
     views, mean_len, empty = con.execute(
         "SELECT count(*), avg(history_length), count(*) FILTER (WHERE history_length = 0) FROM user_histories"
     ).fetchall()[0]

@@ -1,0 +1,29 @@
+"""One reader per table that several stages share, so their shape is spelled once."""
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from seg_pipeline.contract import MODALITIES
+from seg_pipeline.warehouse.db import table_exists
+
+TRAINED_MODEL_COLUMNS = ("modality", "checkpoint_path", "mlflow_run_id")
+
+
+def read_trained_models(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The `trained_models` rows in modality order (id, visual, both); empty with the key columns
+    when no model has been trained."""
+    if not table_exists(con, "trained_models"):
+        return pd.DataFrame(columns=list(TRAINED_MODEL_COLUMNS))
+    frame = con.execute("SELECT * FROM trained_models").df()
+    order = {m: i for i, m in enumerate(MODALITIES)}
+    return frame.sort_values("modality", key=lambda s: s.map(lambda m: order.get(m, len(order))),
+                             kind="stable").reset_index(drop=True)
+
+
+def read_history_length(con: duckdb.DuckDBPyConnection) -> int:
+    """The H that `user_histories` was built with (recorded in `history_settings`), so later stages
+    read it instead of repeating it in their own configs."""
+    if not table_exists(con, "history_settings"):
+        raise RuntimeError("history_settings is missing: materialise user_histories first")
+    return int(con.execute("SELECT history_length FROM history_settings").fetchone()[0])

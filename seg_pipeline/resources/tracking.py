@@ -6,8 +6,11 @@ from typing import Iterator, Optional
 
 import mlflow
 from dagster import ConfigurableResource
+from pydantic import Field
 
 from seg_pipeline.paths import DataLayout, resolve_home
+
+DEFAULT_UI_URL = "http://127.0.0.1:5000"
 
 
 def configure_mlflow(layout: DataLayout, experiment: str) -> str:
@@ -25,8 +28,19 @@ def configure_mlflow(layout: DataLayout, experiment: str) -> str:
 class MlflowTracking(ConfigurableResource):
     """Runs go to `$SEG_PIPELINE_HOME/mlflow`; `mlflow ui --backend-store-uri <uri>` shows them."""
 
-    root: str = ""
-    experiment: str = "seg_pipeline"
+    root: str = Field(default="", description="Data root of the MLflow store (empty = the run's data root).")
+    experiment: str = Field(default="seg_pipeline", description="MLflow experiment every run logs to.")
+    ui_url: str = Field(default=DEFAULT_UI_URL, description="Where `mlflow ui` serves this store; asset "
+                        "metadata links to runs there (set it when the UI runs on another host or port).")
+
+    def run_url(self, experiment_id: str, run_id: str) -> str:
+        """The MLflow UI page of one run (THE place MLflow links are built)."""
+        return f"{self.ui_url.rstrip('/')}/#/experiments/{experiment_id}/runs/{run_id}"
+
+    def ui_command(self) -> str:
+        port = self.ui_url.rstrip("/").rsplit(":", 1)[-1]
+        port = port if port.isdigit() else "5000"
+        return f"mlflow ui --backend-store-uri {self.tracking_uri} --host 127.0.0.1 --port {port}"
 
     @property
     def tracking_uri(self) -> str:

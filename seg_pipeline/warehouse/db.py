@@ -18,6 +18,9 @@ import pandas as pd
 from seg_pipeline.errors import WarehouseBusyError
 
 DEFAULT_BUSY_TIMEOUT_S = 5.0  # how long a run waits for a brief reader to let go of the file
+# New warehouse files are written in this storage format so that the `duckdb` CLI installed with the
+# project (PyPI's duckdb-cli, which lags the Python package by a release) can open them too.
+STORAGE_COMPATIBILITY_VERSION = "v1.5.0"
 
 
 def sql_dir() -> Path:
@@ -46,6 +49,8 @@ def connect(
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            _create(path)
     deadline = time.monotonic() + max(0.0, busy_timeout_s)
     delay = 0.05
     while True:
@@ -67,6 +72,11 @@ def connect(
         yield con
     finally:
         con.close()
+
+
+def _create(path: Path) -> None:
+    """Create an empty warehouse in the CLI-readable storage format (the format sticks to the file)."""
+    duckdb.connect(str(path), config={"storage_compatibility_version": STORAGE_COMPATIBILITY_VERSION}).close()
 
 
 @contextlib.contextmanager

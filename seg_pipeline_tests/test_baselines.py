@@ -5,9 +5,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from seg_pipeline.baselines.priors import build_position_priors
+from seg_pipeline.baselines.base import FIT_VIEW_COLUMNS, FitData
+from seg_pipeline.baselines.priors import load_fit_data
 from seg_pipeline.baselines.registry import BASELINES, make_baseline
-from seg_pipeline.evaluation.metrics import N_SLOTS, ranking_metrics
+from seg_pipeline.contract import N_SLOTS
+from seg_pipeline.errors import ConfigError
+from seg_pipeline.evaluation.metrics import ranking_metrics
 from seg_pipeline.warehouse.db import connect
 
 # view_id, user, video, N, target_slot, split. Fit views (train + valid): 0-4.
@@ -32,7 +35,10 @@ def make_warehouse(path) -> None:
         con.register("v", frame)
         con.execute(
             "CREATE TABLE skip_labels AS SELECT view_id::BIGINT AS view_id, user_id, video_id, "
-            "n_segments::INTEGER AS n_segments, target_slot::INTEGER AS target_slot FROM v"
+            "view_id * 1000 AS time_ms, n_segments * 5000 AS duration_ms, target_slot * 5000 + 2500 AS "
+            "playing_time_ms, n_segments::INTEGER AS n_segments, "
+            "CASE WHEN target_slot < n_segments THEN target_slot END::INTEGER AS skip_segment, "
+            "target_slot::INTEGER AS target_slot, target_slot = n_segments AS full_watch FROM v"
         )
         con.execute("CREATE TABLE splits AS SELECT view_id::BIGINT AS view_id, user_id, split, "
                     "false AS cold_video FROM v")
@@ -43,18 +49,27 @@ def fitted(tmp_path):
     path = tmp_path / "warehouse.duckdb"
     make_warehouse(path)
     with connect(path) as con:
-        priors = build_position_priors(con, ["train", "valid"])
+        fit = load_fit_data(con, ["train", "valid"])
     test = pd.DataFrame([v for v in VIEWS if v[5] == "test"],
                         columns=["view_id", "user_id", "video_id", "n_segments", "target_slot", "split"])
-    return priors, test
+    return fit, test
 
 
 def first5(matrix: np.ndarray) -> np.ndarray:
     return matrix[:, :5].astype(np.float64)
 
 
+def test_fit_data_holds_the_labelled_fit_views_only(fitted):
+    fit, _ = fitted
+    assert tuple(fit.views.columns) == FIT_VIEW_COLUMNS
+    assert fit.views["view_id"].tolist() == [0, 1, 2, 3, 4]  # test views 5-8 never reach a baseline
+    assert fit.views["split"].tolist() == ["train", "train", "train", "valid", "train"]
+    assert fit.views["target_slot"].tolist() == [0, 0, 2, 1, 3]
+    assert fit.views["full_watch"].tolist() == [False, False, True, False, False]
+
+
 def test_position_priors_table_counts_fit_views_only(fitted):
-    priors, _ = fitted
+    priors = fitted[0].priors
     overall = priors[priors.prior == "all"].sort_values("slot")
     assert overall[["slot", "skips", "views"]].values.tolist() == [[0, 2, 5], [1, 1, 5], [2, 1, 5], [3, 1, 5]]
     video_c = priors[(priors.prior == "video_id") & (priors.group_key == "vC")]
@@ -63,15 +78,15 @@ def test_position_priors_table_counts_fit_views_only(fitted):
 
 
 def test_all_position_is_negated_global_frequency(fitted):
-    priors, test = fitted
-    scores = make_baseline("AllPosition").fit(priors).score(test)
+    fit, test = fitted
+    scores = make_baseline("AllPosition").fit(fit).score(test)
     assert scores.shape == (4, N_SLOTS) and scores.dtype == np.float32
     assert first5(scores) == pytest.approx(np.tile(-GLOBAL, (4, 1)))
 
 
 def test_user_position_backs_off_to_global(fitted):
-    priors, test = fitted
-    scores = first5(make_baseline("UserPosition").fit(priors).score(test))
+    fit, test = fitted
+    scores = first5(make_baseline("UserPosition").fit(fit).score(test))
     # u1: fit views 0, 1, 2 -> slot 0: 2/3, slot 2: 1/3; ties ordered by GLOBAL / (2 * 3).
     u1 = -(np.array([2, 0, 1, 0, 0]) / 3 + GLOBAL / 6)
     # u2: fit views 3, 4 -> slots 1 and 3 at 1/2 each.
@@ -83,8 +98,8 @@ def test_user_position_backs_off_to_global(fitted):
 
 
 def test_item_position_per_video(fitted):
-    priors, test = fitted
-    scores = first5(make_baseline("ItemPosition").fit(priors).score(test))
+    fit, test = fitted
+    scores = first5(make_baseline("ItemPosition").fit(fit).score(test))
     video_c = -(np.array([0, 0, 0, 1, 0]) / 1 + GLOBAL / 2)  # vC: view 4 left at slot 3
     assert scores[0] == pytest.approx(video_c)
     assert scores[1] == pytest.approx(-GLOBAL)  # vD unseen
@@ -93,8 +108,8 @@ def test_item_position_per_video(fitted):
 
 
 def test_duration_position_per_segment_count(fitted):
-    priors, test = fitted
-    scores = first5(make_baseline("DurationPosition").fit(priors).score(test))
+    fit, test = fitted
+    scores = first5(make_baseline("DurationPosition").fit(fit).score(test))
     n4 = -(np.array([0, 0, 0, 1, 0]) + GLOBAL / 2)  # N = 4: view 4
     n3 = -(np.array([2, 0, 0, 0, 0]) / 2 + GLOBAL / 4)  # N = 3: views 0, 1
     assert scores[0] == pytest.approx(n4)
@@ -112,8 +127,8 @@ def scores_pad(rows: np.ndarray) -> np.ndarray:
 
 
 def test_random_is_seeded_per_view(fitted):
-    priors, test = fitted
-    random = make_baseline("Random", seed=3).fit(priors)
+    fit, test = fitted
+    random = make_baseline("Random", seed=3).fit(fit)
     scores = random.score(test)
     assert ((scores >= 0) & (scores < 1)).all()
     # A view scores the same alone or with others, and the same on a second call.
@@ -133,5 +148,15 @@ def test_random_hit_rate_matches_chance():
 
 def test_registry_names_every_baseline():
     assert set(BASELINES) == {"Random", "AllPosition", "UserPosition", "ItemPosition", "DurationPosition"}
-    with pytest.raises(KeyError, match="unknown baseline"):
+    with pytest.raises(ConfigError, match="unknown baseline.*Popularity.*choose from.*AllPosition"):
         make_baseline("Popularity")
+
+
+def test_position_priors_score_the_same_from_fit_data_or_priors_alone(fitted):
+    """FitData widens the input; the position priors read only its priors (and segrec/interest.py
+    still hands a bare priors frame until it passes FitData)."""
+    fit, test = fitted
+    for name in ("AllPosition", "UserPosition", "ItemPosition", "DurationPosition"):
+        full = make_baseline(name).fit(fit).score(test)
+        assert np.array_equal(full, make_baseline(name).fit(FitData(priors=fit.priors)).score(test))
+        assert np.array_equal(full, make_baseline(name).fit(fit.priors).score(test))

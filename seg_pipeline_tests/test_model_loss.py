@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from seg_pipeline.model.losses import (
+    LOSSES,
     bce_loss,
     bpr_max_loss,
     intra_video_loss,
@@ -91,3 +92,21 @@ def test_losses_have_finite_gradients_with_padding():
         (grad,) = torch.autograd.grad(loss, p)
         assert torch.isfinite(grad).all()
         assert (grad[0, 4:] == 0).all() and (grad[1, 3:] == 0).all()  # padding gets no gradient
+
+
+def test_registry_dispatches_with_one_signature():
+    """Every registered loss takes (p, target_slot, n_segments, bpr_reg) and gives the value of its
+    own function; only survival turns p into different skip scores."""
+    p = _scores([[0.5, 0.2, 0.9, 0.1], [0.3, 4.0, -2.0]])
+    target, n = torch.tensor([2, 0]), torch.tensor([3, 2])
+    expected = {"intra_video": intra_video_loss(p, target), "bce": bce_loss(p, target),
+                "bpr_max": bpr_max_loss(p, target, n, 0.1), "softmax": softmax_loss(p, target, n),
+                "survival": survival_loss(p, target, n)}
+    assert set(LOSSES) == set(expected)
+    for name, loss in LOSSES.items():
+        torch.testing.assert_close(loss.compute(p, target, n, 0.1), expected[name])
+        skip = loss.skip_scores(p, n)
+        if name == "survival":
+            torch.testing.assert_close(skip, -survival_log_leave(p, n))
+        else:
+            assert skip is p

@@ -168,7 +168,7 @@ def test_config_errors_name_the_field():
 
     with pytest.raises(ConfigError, match="heads"):
         ModelConfig(d=10, heads=3).validate()
-    with pytest.raises(ConfigError, match="loss"):
+    with pytest.raises(ConfigError, match="'loss': 'hinge' is unknown.*bce, bpr_max, intra_video, softmax, survival"):
         ModelConfig(loss="hinge").validate()
     with pytest.raises(ValueError, match="segment vectors"):
         SegmentInterestModel(dataclasses.replace(ModelConfig(), modality="visual"), 3, 3, 0)

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from dagster import materialize
 
-from seg_pipeline.assets.report import (
+from seg_pipeline.assets.model.skip_report import (
     SkipPredictionReportConfig,
     _ground_truth,
     every_method_present,
@@ -20,8 +20,8 @@ from seg_pipeline.assets.report import (
     skip_prediction_report,
 )
 from seg_pipeline.errors import ConfigError
+from seg_pipeline.contract import N_SLOTS
 from seg_pipeline.evaluation.latent import spearman_latent
-from seg_pipeline.evaluation.metrics import N_SLOTS
 from seg_pipeline.evaluation.skip_report import (
     ScoredMethod,
     evaluate_all,
@@ -29,7 +29,7 @@ from seg_pipeline.evaluation.skip_report import (
     hit_rate_by_target_kind,
     segment_score_frame,
 )
-from seg_pipeline.resources import DataHome, LogSource, MlflowTracking
+from seg_pipeline.resources import DataHome, LogSource, MlflowTracking, RunSettings
 from seg_pipeline.warehouse.db import connect
 
 # view_id, user, video, N, target_slot, duration_ms, playing_time_ms, split, cold_video
@@ -69,7 +69,8 @@ def build_warehouse(layout) -> None:
         layout.demo_dir / "ground_truth_interest.parquet")
 
 
-RESOURCES = {"home": DataHome(), "tracking": MlflowTracking(), "log_source": LogSource()}
+RESOURCES = {"home": DataHome(), "tracking": MlflowTracking(), "log_source": LogSource(),
+             "run_settings": RunSettings(device="cpu")}
 CHECKS = [metric_values_in_range, every_method_present, segment_scores_cover_test_views,
           model_beats_position_baselines]
 
@@ -118,9 +119,31 @@ def test_report_with_baselines_only(data_home):
 
     checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
     assert checks["metric_values_in_range"].passed
+    assert checks["metric_values_in_range"].metadata["rows"].value == len(table)
     assert checks["every_method_present"].passed
+    assert checks["every_method_present"].metadata["expected_methods"].value == 4  # contract baselines, no model
     assert checks["segment_scores_cover_test_views"].passed  # no trained modality to cover
+    assert checks["segment_scores_cover_test_views"].metadata["expected_rows_per_modality"].value == 2 + 2 + 3
     assert not checks["model_beats_position_baselines"].passed  # a warning: no model
+    assert checks["model_beats_position_baselines"].severity.value == "WARN"
+
+    # The SQL checks catch what they are for: a value out of range, a missing metric, a short modality.
+    with connect(data_home.warehouse) as con:
+        con.execute("UPDATE skip_prediction_metrics SET value = 1.5 WHERE method = 'Random' AND metric = 'HR@5' "
+                    "AND protocol = 'segments_end' AND subset = 'all'")
+        con.execute("DELETE FROM skip_prediction_metrics WHERE method = 'UserPosition' AND metric = 'NDCG@10' "
+                    "AND protocol = 'slots40' AND subset = 'all'")
+        con.execute("CREATE TABLE trained_models AS SELECT 'id' AS modality")
+    in_range = metric_values_in_range(DataHome())
+    assert not in_range.passed and in_range.metadata["out_of_range"].value == 1
+    assert "Random/none/segments_end/all/HR@5 = 1.5" in in_range.metadata["examples"].value
+    present = every_method_present(DataHome())
+    assert not present.passed
+    # The id model lacks all 10 of its rank metrics (5 metrics x 2 protocols), UserPosition one.
+    assert present.metadata["missing_rows"].value == 11
+    assert "UserPosition/none/slots40/NDCG@10" in present.metadata["missing"].value
+    covered = segment_scores_cover_test_views(DataHome())
+    assert not covered.passed and covered.metadata["mismatched"].value == "id: 0"
 
     mat = result.asset_materializations_for_node("skip_prediction_report")[0]
     run_id = mat.metadata["mlflow_run_id"].value
@@ -146,9 +169,9 @@ def test_ground_truth_only_for_the_demo_log(data_home, tmp_path):
 
 def test_config_rejects_leaky_or_unknown_settings():
     with pytest.raises(ConfigError, match="fit_splits"):
-        SkipPredictionReportConfig(fit_splits=["train", "test"]).validate()
-    with pytest.raises(ConfigError, match="baselines"):
-        SkipPredictionReportConfig(baselines=["Popularity"]).validate()
+        SkipPredictionReportConfig(fit_splits=["train", "test"]).settings()
+    with pytest.raises(ConfigError, match="'baselines'.*Popularity.*AllPosition"):
+        SkipPredictionReportConfig(baselines=["Popularity"]).settings()
 
 
 def test_spearman_latent_by_hand():

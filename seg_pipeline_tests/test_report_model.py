@@ -11,21 +11,22 @@ import pandas as pd
 import pytest
 from dagster import materialize
 
-from seg_pipeline.assets.model import segment_interest_model
-from seg_pipeline.assets.report import (
+from seg_pipeline.assets.model.skip_report import (
     every_method_present,
     metric_values_in_range,
     segment_scores_cover_test_views,
     skip_prediction_report,
 )
+from seg_pipeline.assets.model.training import segment_interest_model
 from seg_pipeline.model.predict import score_views
-from seg_pipeline.resources import DataHome, LogSource, MlflowTracking
+from seg_pipeline.resources import DataHome, LogSource, MlflowTracking, RunSettings
 from seg_pipeline.warehouse.db import connect
 from seg_pipeline_tests.test_model_toy import build_toy_warehouse
 
 TINY_MODEL = {"d": 16, "layers": 1, "heads": 2, "r": 4, "epochs": 5, "patience": 5, "batch_size": 128,
-              "lr": 0.003, "device": "cpu", "max_history_tokens": 32}
-RESOURCES = {"home": DataHome(), "tracking": MlflowTracking(), "log_source": LogSource()}
+              "lr": 0.003, "max_history_tokens": 32}
+RESOURCES = {"home": DataHome(), "tracking": MlflowTracking(), "log_source": LogSource(),
+             "run_settings": RunSettings(device="cpu")}
 
 
 def run_pipeline(modalities: list[str]):

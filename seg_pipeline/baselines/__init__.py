@@ -1,1 +1,1 @@
-"""Position baselines: deterministic per-slot skip-frequency priors (SPEC 4)."""
+"""Skip-prediction baselines (SPEC 4): Random, the position priors, and the contract a learned one follows."""

@@ -1,11 +1,14 @@
 """The small contract every skip-prediction baseline follows (RecBole-like).
 
-fit() takes statistics of the fit splits (train + valid, never test), score() turns views into an
-interest matrix shaped like the model's, so baselines and model go through the same metric code.
+fit() receives what the fit splits (train + valid, never test) offer: the position priors and the
+labelled fit views themselves, so a learned baseline can train on views while a position prior
+reads its counts. score() turns views into an interest matrix shaped like the model's, so
+baselines and model go through the same metric code.
 """
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
@@ -13,16 +16,40 @@ import pandas as pd
 
 # Columns score() reads from the views frame.
 VIEW_COLUMNS = ("view_id", "user_id", "video_id", "n_segments")
+# Columns of FitData.views (sql/labelled_views.sql), one row per labelled fit view.
+FIT_VIEW_COLUMNS = ("view_id", "user_id", "video_id", "time_ms", "duration_ms", "playing_time_ms",
+                    "n_segments", "skip_segment", "target_slot", "full_watch", "split", "cold_video")
+PRIOR_COLUMNS = ("prior", "group_key", "slot", "skips", "views")
+
+
+def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
+    return pd.DataFrame(columns=list(columns))
+
+
+@dataclass(frozen=True)
+class FitData:
+    """What a baseline may learn from, all of it from the fit splits.
+
+    priors: the `position_priors` rows (PRIOR_COLUMNS): per-slot leave counts per group.
+    views: the labelled fit views (FIT_VIEW_COLUMNS, view_id order): where each view left
+    (target_slot), when (time_ms), and its split, for baselines that learn from views.
+    """
+
+    priors: pd.DataFrame = field(default_factory=lambda: _empty(PRIOR_COLUMNS))
+    views: pd.DataFrame = field(default_factory=lambda: _empty(FIT_VIEW_COLUMNS))
 
 
 class SkipBaseline(ABC):
-    """fit(position priors) -> self; score(views) -> float32 (n_views, N_SLOTS), lower = leave here."""
+    """fit(FitData) -> self; score(views) -> float32 (n_views, N_SLOTS), lower = leave here."""
 
     name: ClassVar[str]
 
+    def __init__(self, seed: int = 0):
+        self.seed = int(seed)  # one constructor for every baseline; deterministic ones ignore it
+
     @abstractmethod
-    def fit(self, priors: pd.DataFrame) -> "SkipBaseline":
-        """Learn from the `position_priors` table (prior, group_key, slot, skips, views)."""
+    def fit(self, data: FitData) -> "SkipBaseline":
+        """Learn from the fit splits only."""
 
     @abstractmethod
     def score(self, views: pd.DataFrame) -> np.ndarray:

@@ -16,8 +16,8 @@ from typing import ClassVar, Optional
 import numpy as np
 import pandas as pd
 
-from seg_pipeline.baselines.base import SkipBaseline, check_views
-from seg_pipeline.evaluation.metrics import N_SLOTS
+from seg_pipeline.baselines.base import FitData, SkipBaseline, check_views
+from seg_pipeline.contract import N_SLOTS
 
 
 def _global_frequency(priors: pd.DataFrame) -> np.ndarray:
@@ -36,10 +36,9 @@ class PositionPrior(SkipBaseline):
     name: ClassVar[str] = "AllPosition"
     group_column: ClassVar[Optional[str]] = None
 
-    def __init__(self, seed: int = 0):
-        self.seed = seed  # unused: the prior is deterministic; kept for a uniform constructor
-
-    def fit(self, priors: pd.DataFrame) -> "PositionPrior":
+    def fit(self, data: FitData) -> "PositionPrior":
+        # A bare position_priors frame is accepted only until segrec/interest.py passes FitData.
+        priors = data if isinstance(data, pd.DataFrame) else data.priors
         if (priors["slot"] < 0).any() or (priors["slot"] >= N_SLOTS).any():
             raise ValueError(f"position_priors slots must lie in 0..{N_SLOTS - 1}")
         self.global_frequency = _global_frequency(priors)

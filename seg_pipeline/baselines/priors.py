@@ -1,4 +1,5 @@
-"""Build the baselines' statistics in the warehouse (sql/position_priors.sql) and read them back."""
+"""What the baselines fit on, from the warehouse: the position_priors table (sql/position_priors.sql)
+and the labelled views of the fit splits (sql/labelled_views.sql)."""
 from __future__ import annotations
 
 from typing import Sequence
@@ -6,10 +7,17 @@ from typing import Sequence
 import duckdb
 import pandas as pd
 
+from seg_pipeline.baselines.base import PRIOR_COLUMNS, FitData
 from seg_pipeline.warehouse.db import run_sql
+from seg_pipeline.warehouse.tables import read_labelled_views
 
 
 def build_position_priors(con: duckdb.DuckDBPyConnection, fit_splits: Sequence[str]) -> pd.DataFrame:
     """(Re)create table position_priors from skip_labels + splits restricted to `fit_splits`."""
     run_sql(con, "position_priors", {"fit_splits": list(fit_splits)})
-    return con.execute("SELECT prior, group_key, slot, skips, views FROM position_priors").df()
+    return con.execute(f"SELECT {', '.join(PRIOR_COLUMNS)} FROM position_priors").df()
+
+
+def load_fit_data(con: duckdb.DuckDBPyConnection, fit_splits: Sequence[str]) -> FitData:
+    """Everything a baseline may learn from; builds position_priors on the way (a people-facing table)."""
+    return FitData(priors=build_position_priors(con, fit_splits), views=read_labelled_views(con, fit_splits))

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from seg_pipeline.baselines.base import SkipBaseline, check_views
-from seg_pipeline.evaluation.metrics import N_SLOTS
+from seg_pipeline.baselines.base import FitData, SkipBaseline, check_views
+from seg_pipeline.contract import N_SLOTS
 
 
 class RandomBaseline(SkipBaseline):
@@ -14,10 +14,7 @@ class RandomBaseline(SkipBaseline):
 
     name = "Random"
 
-    def __init__(self, seed: int = 0):
-        self.seed = int(seed)
-
-    def fit(self, priors: pd.DataFrame) -> "RandomBaseline":
+    def fit(self, data: FitData) -> "RandomBaseline":
         return self
 
     def score(self, views: pd.DataFrame) -> np.ndarray:

@@ -1,16 +1,23 @@
-"""Baselines by name, so configuration picks which ones run."""
+"""Baselines by name, so configuration picks which ones run; a new baseline is one class here."""
 from __future__ import annotations
 
 from seg_pipeline.baselines.base import SkipBaseline
 from seg_pipeline.baselines.position import AllPosition, DurationPosition, ItemPosition, UserPosition
 from seg_pipeline.baselines.random_scores import RandomBaseline
+from seg_pipeline.errors import ConfigError
 
 BASELINES: dict[str, type[SkipBaseline]] = {
     cls.name: cls for cls in (RandomBaseline, AllPosition, UserPosition, ItemPosition, DurationPosition)
 }
 
 
+def check_baselines(names: list[str], field: str = "baselines") -> None:
+    """ConfigError naming the choices when a name is not a registered baseline."""
+    unknown = [name for name in names if name not in BASELINES]
+    if unknown:
+        raise ConfigError(field, f"unknown baseline(s) {unknown}", f"choose from {sorted(BASELINES)}")
+
+
 def make_baseline(name: str, seed: int = 0) -> SkipBaseline:
-    if name not in BASELINES:
-        raise KeyError(f"unknown baseline '{name}', expected one of {sorted(BASELINES)}")
+    check_baselines([name], "baseline")
     return BASELINES[name](seed=seed)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata, spearmanr
 
-from seg_pipeline.evaluation.metrics import N_SLOTS
+from seg_pipeline.contract import MAX_SEGMENTS, N_SLOTS
 
 
 def latent_matrix(views: pd.DataFrame, truth: pd.DataFrame) -> np.ndarray:
@@ -25,7 +25,7 @@ def latent_matrix(views: pd.DataFrame, truth: pd.DataFrame) -> np.ndarray:
     })
     truth = truth.assign(user_id=truth["user_id"].astype(str), video_id=truth["video_id"].astype(str))
     joined = keyed.merge(truth[["user_id", "video_id", "segment_idx", "interest"]], on=["user_id", "video_id"])
-    joined = joined[(joined["segment_idx"] >= 0) & (joined["segment_idx"] < N_SLOTS - 1)]
+    joined = joined[(joined["segment_idx"] >= 0) & (joined["segment_idx"] < MAX_SEGMENTS)]
     out[joined["row"].to_numpy(), joined["segment_idx"].to_numpy(dtype=np.int64)] = joined["interest"].to_numpy()
     return out
 

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import numpy as np
 
-N_SEGMENTS_MAX = 40
-N_SLOTS = N_SEGMENTS_MAX + 1
-SEGMENT_SECONDS = 5.0
+from seg_pipeline.contract import MAX_SEGMENTS, N_SLOTS, SEGMENT_SECONDS
+
+# Thin alias for apply/pairs.py and model/inputs.py until they import contract.MAX_SEGMENTS.
+N_SEGMENTS_MAX = MAX_SEGMENTS
 PROTOCOLS = ("segments_end", "slots40")
 RANK_METRICS = ("HR@1", "HR@5", "HR@10", "NDCG@5", "NDCG@10")
 
@@ -32,8 +33,8 @@ def _check_shapes(scores: np.ndarray, n_segments: np.ndarray) -> tuple[np.ndarra
         raise ValueError(f"scores must have shape (n_views, {N_SLOTS}), got {scores.shape}")
     if n_segments.shape != (scores.shape[0],):
         raise ValueError(f"n_segments must have shape ({scores.shape[0]},), got {n_segments.shape}")
-    if n_segments.size and (n_segments.min() < 1 or n_segments.max() > N_SEGMENTS_MAX):
-        raise ValueError(f"n_segments must lie in 1..{N_SEGMENTS_MAX}")
+    if n_segments.size and (n_segments.min() < 1 or n_segments.max() > MAX_SEGMENTS):
+        raise ValueError(f"n_segments must lie in 1..{MAX_SEGMENTS}")
     return scores, n_segments
 
 
@@ -45,7 +46,7 @@ def candidate_mask(n_segments: np.ndarray, protocol: str) -> np.ndarray:
         return slots <= n_segments[:, None]
     if protocol == "slots40":
         # A 40-segment full watch targets slot 40, outside the published 40 slots: rank 0..40.
-        return slots <= np.maximum(n_segments[:, None], N_SEGMENTS_MAX - 1)
+        return slots <= np.maximum(n_segments[:, None], MAX_SEGMENTS - 1)
     raise ValueError(f"unknown protocol '{protocol}', expected one of {PROTOCOLS}")
 
 

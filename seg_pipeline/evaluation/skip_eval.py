@@ -7,9 +7,9 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
+from seg_pipeline.contract import N_SLOTS
 from seg_pipeline.evaluation.latent import spearman_latent
 from seg_pipeline.evaluation.metrics import (
-    N_SLOTS,
     PROTOCOLS,
     metrics_from_ranks,
     target_ranks,

@@ -1,19 +1,27 @@
 """Everything the skip-prediction report computes, as plain functions over arrays and frames:
-metrics for each scored method, the segment_scores rows, and the report files. The Dagster asset
-only reads the warehouse, scores the models, and writes results back."""
+every method's scores and metrics, the segment_scores rows, the report files and the MLflow run.
+The Dagster asset only reads the warehouse, calls `build_skip_report`, and writes the results."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Callable, ContextManager, Optional, Sequence
 
+import mlflow
 import numpy as np
 import pandas as pd
 
+from seg_pipeline.baselines.base import FitData
+from seg_pipeline.baselines.registry import BASELINES, check_baselines, make_baseline
+from seg_pipeline.contract import EVAL_SPLIT, N_SLOTS, SEGMENT_SECONDS
+from seg_pipeline.errors import ConfigError
 from seg_pipeline.evaluation.figures import HeatmapExample, interest_heatmaps, metrics_bar_chart
-from seg_pipeline.evaluation.metrics import N_SLOTS, RANK_METRICS, leave_distribution, target_ranks
-from seg_pipeline.evaluation.report_doc import Report, comparison_table, method_label
+from seg_pipeline.evaluation.metrics import RANK_METRICS, leave_distribution, target_ranks
+from seg_pipeline.evaluation.latent import latent_matrix
+from seg_pipeline.evaluation.report_doc import MODEL_METHOD, NO_MODALITY, Report, comparison_table, method_label
 from seg_pipeline.evaluation.skip_eval import SUBSETS, evaluate_method
+from seg_pipeline.warehouse.fingerprint import frame_fingerprint
 
 METRIC_COLUMNS = ["method", "modality", "protocol", "subset", "metric", "value", "n_views"]
 
@@ -184,3 +192,142 @@ def write_report(out_dir: Path, metrics: pd.DataFrame, views: pd.DataFrame,
     metrics.to_csv(csv, index=False)
     return ReportFiles(md, page, bar, heat_path, csv, primary)
 
+
+
+# ---------------------------------------------------------------------------------------------
+# The report as one call: what the skip_prediction_report asset runs.
+
+STAGE = "skip_prediction_report"
+StartRun = Callable[..., ContextManager[mlflow.ActiveRun]]  # start_run(run_name, tags=...)
+RANKING_NOTE = (
+    "Ranks sort a view's candidate slots by ascending interest (lowest = predicted leave), ties at "
+    "random. MAE: expected watch time (softmax of negated scores over segments + end slot) vs true "
+    f"playing time, in seconds and in {SEGMENT_SECONDS:g} s segments. spearman_latent: mean within-view "
+    "rank correlation between scores and the demo world's latent interest over real segments."
+)
+
+
+@dataclass(frozen=True)
+class SkipReportSettings:
+    """Knobs of the evaluation; the metrics themselves are fixed by SPEC 4."""
+
+    seed: int = 0  # tie-breaking draw and the Random baseline
+    baselines: tuple[str, ...] = tuple(BASELINES)
+    fit_splits: tuple[str, ...] = ("train", "valid")  # where the baselines' statistics come from
+    heatmap_views: int = 6
+
+    def validate(self) -> "SkipReportSettings":
+        check_baselines(list(self.baselines))
+        if EVAL_SPLIT in self.fit_splits or not self.fit_splits:
+            raise ConfigError("fit_splits", f"{list(self.fit_splits)} must be non-empty and exclude "
+                              f"'{EVAL_SPLIT}'", "use ['train', 'valid'] (test statistics would leak into the baselines)")
+        if self.heatmap_views < 0:
+            raise ConfigError("heatmap_views", "must be >= 0", "use 0 to skip the heatmap figure")
+        return self
+
+
+@dataclass
+class SkipReport:
+    """What the report produced: rows for skip_prediction_metrics and segment_scores, the files,
+    and the MLflow run they were logged to."""
+
+    metrics: pd.DataFrame
+    segment_scores: pd.DataFrame
+    files: ReportFiles
+    n_views: int
+    n_cold: int
+    modalities: list[str]
+    ground_truth: bool
+    mlflow_run_id: str
+    mlflow_experiment_id: str
+    methods: list[str] = field(default_factory=list)
+
+    def fingerprint(self) -> str:
+        return frame_fingerprint(self.metrics.round(10))
+
+
+def score_models(trained: pd.DataFrame, warehouse: Path, view_ids: np.ndarray, device: str) -> list[ScoredMethod]:
+    """Scores of each trained modality (trained_models rows), aligned with `view_ids`."""
+    if trained.empty:
+        return []
+    from seg_pipeline.model.predict import score_views  # torch only when there is a model
+
+    out = []
+    for row in trained.itertuples():
+        path = Path(row.checkpoint_path)
+        if not path.is_file():
+            raise FileNotFoundError(f"trained_models lists {path} for modality '{row.modality}' but the file is "
+                                    "missing; rematerialize segment_interest_model")
+        result = score_views(path, warehouse, split=EVAL_SPLIT, view_ids=view_ids, device=device)
+        index = pd.Index(np.asarray(result.view_ids)).get_indexer(view_ids)
+        if (index < 0).any():
+            raise RuntimeError(f"model '{row.modality}' did not score {(index < 0).sum()} of {len(view_ids)} test views")
+        out.append(ScoredMethod(MODEL_METHOD, str(row.modality), result.scores[index], result.interest[index]))
+    return out
+
+
+def model_score_frame(views: pd.DataFrame, scored: Sequence[ScoredMethod]) -> pd.DataFrame:
+    """segment_scores rows of every model modality (an empty frame of the right shape without one)."""
+    frames = [segment_score_frame(views, item.scores, item.modality, item.interest)
+              for item in scored if item.method == MODEL_METHOD]
+    return pd.concat(frames or [segment_score_frame(views.iloc[:0], np.zeros((0, N_SLOTS)), NO_MODALITY)],
+                     ignore_index=True)
+
+
+def mlflow_metric_name(protocol: str, subset: str, method: str, modality: str, metric: str) -> str:
+    who = method if modality == NO_MODALITY else f"{method}_{modality}"
+    return re.sub(r"[^\w./\- :]", "_", f"{protocol}/{subset}/{who}/{metric.replace('@', '_at_')}")
+
+
+def build_skip_report(
+    views: pd.DataFrame,
+    fit: FitData,
+    trained: pd.DataFrame,
+    warehouse: Path,
+    out_dir: Path,
+    start_run: StartRun,
+    settings: SkipReportSettings = SkipReportSettings(),
+    device: str = "cpu",
+    truth: Optional[pd.DataFrame] = None,
+) -> SkipReport:
+    """Score the test `views` with every trained model (checkpoints in `trained`, scored from
+    `warehouse` on `device`) and every configured baseline (fit on `fit`), evaluate them with the
+    same code, write the report files to `out_dir` and log everything to one MLflow run.
+    `truth`: the demo world's latent interest, or None for real data."""
+    settings.validate()
+    view_ids = views["view_id"].to_numpy(dtype=np.int64)
+    scored = score_models(trained, warehouse, view_ids, device)
+    for name in settings.baselines:
+        scored.append(ScoredMethod(name, NO_MODALITY, make_baseline(name, settings.seed).fit(fit).score(views)))
+    latent = latent_matrix(views, truth) if truth is not None else None
+    metrics = evaluate_all(views, scored, seed=settings.seed, latent=latent)
+
+    modalities = [str(m) for m in trained["modality"]]
+    n_cold = int(views["cold_video"].fillna(False).astype(bool).sum())
+    with start_run(STAGE, tags={"stage": STAGE}) as run:
+        mlflow.log_params({
+            "seed": settings.seed, "baselines": ",".join(settings.baselines),
+            "fit_splits": ",".join(settings.fit_splits), "test_views": len(views), "cold_views": n_cold,
+            "modalities": ",".join(modalities) or "none", "ground_truth": truth is not None,
+        })
+        for row in trained.itertuples():
+            mlflow.set_tag(f"model_run.{row.modality}", str(getattr(row, "mlflow_run_id", "")))
+        mlflow.log_metrics({mlflow_metric_name(r.protocol, r.subset, r.method, r.modality, r.metric): r.value
+                            for r in metrics.itertuples()})
+        facts = [
+            f"test views: {len(views)} ({n_cold} cold, {len(views) - n_cold} warm)",
+            f"methods: {', '.join(item.label for item in scored)}",
+            "trained models: " + (", ".join(f"{r.modality} ({Path(r.checkpoint_path).name})" for r in trained.itertuples())
+                                  or "none (baselines only)"),
+            f"baseline statistics from splits: {', '.join(settings.fit_splits)}; tie-breaking seed {settings.seed}",
+            f"latent ground truth: {'demo world' if truth is not None else 'not available (real data)'}",
+            f"MLflow run {run.info.run_id}; Dagster run {run.data.tags.get('dagster_run_id')}",
+        ]
+        files = write_report(out_dir, metrics, views, scored, facts, settings.heatmap_views, settings.seed,
+                             latent, [RANKING_NOTE])
+        mlflow.log_artifacts(str(out_dir), artifact_path="report")
+    return SkipReport(
+        metrics=metrics, segment_scores=model_score_frame(views, scored), files=files, n_views=len(views),
+        n_cold=n_cold, modalities=modalities, ground_truth=truth is not None, mlflow_run_id=run.info.run_id,
+        mlflow_experiment_id=run.info.experiment_id, methods=[item.label for item in scored],
+    )

@@ -20,7 +20,7 @@ from seg_pipeline.model.inputs import ViewInputs
 class Batch:
     """One batch of views; history tokens are left-aligned and `hist_mask` marks the real ones.
 
-    The slot axis has `n_slots` = seg_rows.shape[1] + 1 entries (segments + end slot), at most 41.
+    The slot axis has `n_slots` = seg_rows.shape[1] + 1 entries (segments + end slot), at most N_SLOTS.
     """
 
     user_idx: torch.Tensor  # (B,)
@@ -32,7 +32,7 @@ class Batch:
     hist_recency: torch.Tensor  # (B, M)
     hist_mask: torch.Tensor  # (B, M) bool, True = real token
     hist_rows: torch.Tensor  # (B, M)
-    seg_rows: torch.Tensor  # (B, S - 1), S <= 41
+    seg_rows: torch.Tensor  # (B, S - 1), S <= N_SLOTS
     vectors: Optional[torch.Tensor]  # (rows, dim) shared matrix, row 0 = zeros
     hist_left: Optional[torch.Tensor] = None  # (B, M) 1 = an earlier view ended at this token
 

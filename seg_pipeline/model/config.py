@@ -7,21 +7,20 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
+from seg_pipeline.contract import MODALITIES, modality_parts
+from seg_pipeline.devices import check_device
 from seg_pipeline.errors import ConfigError
+from seg_pipeline.model.losses import LOSSES
 
-MODALITIES = ("id", "visual", "both")
-LOSSES = ("intra_video", "bce", "bpr_max", "softmax", "survival")
-
-
-def modality_parts(modality: str) -> tuple[str, ...]:
-    """The encoders a modality uses: `both` fuses the id and visual encoders."""
-    return ("id", "visual") if modality == "both" else (modality,)
+# modality_parts is imported from here by segrec/fold_models.py until it imports seg_pipeline.contract.
+__all__ = ["ModelConfig", "choose_modalities", "MODALITIES", "modality_parts"]
 
 
 @dataclass(frozen=True)
 class ModelConfig:
     """One model variant. d, lr and the early stop follow SPEC 3's ranges; the defaults were chosen
-    on the demo world's *valid* split (numbers in the README):
+    on the demo world's *valid* split, for these reasons (the numbers will come from the benchmark,
+    benchmarks/bench_training.py --compare-losses):
 
     * loss "survival", not eq. 8: eq. 8 only asks watched segments (j < y) to beat the leave slot
       y, which "interest falls with position" satisfies for every view; trained with it the model
@@ -31,14 +30,10 @@ class ModelConfig:
     * L = 1, d = 32, 32 history tokens, no dropout: CPU time (the last layer only queries the
       video's slots, so one layer costs a fraction of two).
 
-    loss: "intra_video" (SPEC 3 eq. 8, watched segments ranked above the skip slot), "bce"
-    (watched = 1, skip slot = 0, never-reached slots ignored), "bpr_max" (the published code's
-    softmax-weighted negatives over every other real slot) or "softmax" (cross-entropy of the
-    leave distribution softmax(-p) over slots 0..N, the distribution SPEC 4 turns into watch time)
-    or "survival" (p_i is the logit of watching past segment i; the likelihood of the leave slot
-    under that discrete-time survival model). With "survival" the model's ranking scores are
-    -log P(leave at slot), so the slot ranked first is the likeliest leave point, not merely the
-    least interesting segment.
+    loss: a name in the registry seg_pipeline.model.losses.LOSSES (each loss function there says
+    what it optimises). With "survival" (p_i is the logit of watching past segment i) the ranking
+    scores are -log P(leave at slot), so the slot ranked first is the likeliest leave point, not
+    merely the least interesting segment.
     cross_attention=False runs self-attention on the video tokens only; position=False removes
     position inputs, sequence-position encodings and the position bias. interest_scale: initial
     value of a learned scale tau on the fused interest, p = tau * (o - 1/2) + (w_p * pos + b_p);
@@ -46,6 +41,7 @@ class ModelConfig:
     scores can differ by at most 1 plus the position bias, too little for a loss to express that
     one slot is far likelier to be left than another. history_leave_flag adds to every history token
     whether the earlier view ended there (SPEC 3's history has only the viewed segments).
+    device: where training runs (seg_pipeline.devices; the asset fills it from `run_settings`).
     """
 
     modality: str = "both"
@@ -77,7 +73,7 @@ class ModelConfig:
 
         need(self.modality in MODALITIES, "modality", f"'{self.modality}' is unknown",
              f"use one of {', '.join(MODALITIES)}")
-        need(self.loss in LOSSES, "loss", f"'{self.loss}' is unknown", f"use one of {', '.join(LOSSES)}")
+        need(self.loss in LOSSES, "loss", f"'{self.loss}' is unknown", f"use one of {', '.join(sorted(LOSSES))}")
         need(self.d >= 4, "d", f"{self.d} is too small", "use a width between 32 and 128 (SPEC 3)")
         need(self.heads >= 1 and self.d % self.heads == 0, "heads",
              f"{self.heads} heads do not divide d={self.d}", "pick heads that divide d")
@@ -95,8 +91,7 @@ class ModelConfig:
         need(self.batch_size >= 1, "batch_size", f"{self.batch_size}", "use e.g. 1024")
         need(self.epochs >= 1, "epochs", f"{self.epochs}", "train for at least 1 epoch")
         need(self.patience >= 1, "patience", f"{self.patience}", "use at least 1 (SPEC: 10)")
-        need(self.device == "auto" or self.device == "cpu" or self.device.startswith("cuda"), "device",
-             f"'{self.device}' is unknown", "use auto, cpu, cuda or cuda:<index>")
+        check_device(self.device, "device")
         return self
 
     def to_dict(self) -> dict:
@@ -107,18 +102,6 @@ class ModelConfig:
         """Rebuild from a stored dict, ignoring keys this version no longer knows."""
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in values.items() if k in known}).validate()
-
-
-def resolve_device(device: str) -> str:
-    """"auto" means CUDA when present, else CPU; an explicit CUDA request without CUDA fails fast."""
-    import torch
-
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ConfigError("device", f"'{device}' was requested but CUDA is not available",
-                          "use device: auto or cpu")
-    return device
 
 
 def choose_modalities(requested: list[str], has_vectors: bool) -> tuple[list[str], str]:

@@ -4,7 +4,7 @@ user-video cross-attention, score heads and the bilinear fusion.
 Token builders return the user tokens U (B, M_u, d) with a mask and the video tokens V (B, S, d):
 slots 0..N-1 are the video's segments, slot N is the end slot (a full watch leaves there) with its
 own learned representation, later slots are padding that attention never reads. S is the batch's
-slot width (its longest video + 1, at most 41).
+slot width (its longest video + 1, at most N_SLOTS).
 """
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from seg_pipeline.evaluation.metrics import N_SEGMENTS_MAX, N_SLOTS
+from seg_pipeline.contract import MAX_SEGMENTS, N_SLOTS
 from seg_pipeline.model.batches import Batch
 
-END_POSITION = N_SEGMENTS_MAX  # index of the end slot's own position embedding
+END_POSITION = MAX_SEGMENTS  # index of the end slot's own position embedding
 
 
 def slot_positions(batch: Batch, position: bool) -> torch.Tensor:

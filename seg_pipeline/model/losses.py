@@ -3,8 +3,14 @@
 Every loss is a sum over a view's slots averaged over the views of the batch; padding (slots > N)
 never enters, and apart from `bpr_max` and `softmax`, which rank the target against every real
 slot, never-reached slots (j > y) carry no loss either.
+
+`LOSSES` is the registry the config validates against and the network dispatches through: a new
+objective is one function and one entry there.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
 
 import torch
 import torch.nn.functional as F
@@ -80,3 +86,30 @@ def softmax_loss(p: torch.Tensor, target_slot: torch.Tensor, n_segments: torch.T
     valid = _slots(p) <= n_segments[:, None]
     logits = torch.where(valid, -p, torch.full_like(p, float("-inf")))
     return F.cross_entropy(logits, target_slot)
+
+
+# One signature for every registered objective: (p, target_slot, n_segments, bpr_reg) -> scalar.
+LossFn = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, float], torch.Tensor]
+
+
+def _interest_is_the_skip_score(p: torch.Tensor, n_segments: torch.Tensor) -> torch.Tensor:
+    return p
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A training objective and how the interest p it trains turns into skip scores (lower =
+    likelier leave): p itself, except under the survival model, where it is -log P(leave at slot)."""
+
+    compute: LossFn
+    skip_scores: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = _interest_is_the_skip_score
+
+
+LOSSES: dict[str, Loss] = {
+    "survival": Loss(lambda p, target, n, reg: survival_loss(p, target, n),
+                     lambda p, n: -survival_log_leave(p, n)),
+    "intra_video": Loss(lambda p, target, n, reg: intra_video_loss(p, target)),
+    "bce": Loss(lambda p, target, n, reg: bce_loss(p, target)),
+    "bpr_max": Loss(bpr_max_loss),
+    "softmax": Loss(lambda p, target, n, reg: softmax_loss(p, target, n)),
+}

@@ -1,5 +1,5 @@
 """The segment-interest model (SPEC 3) behind a two-method contract: `loss(batch)` for training and
-`score(batch) -> (B, 41)` interest scores for evaluation, so every variant and ablation is a
+`score(batch) -> (B, N_SLOTS)` interest scores for evaluation, so every variant and ablation is a
 config switch and the trainer never looks inside.
 """
 from __future__ import annotations
@@ -10,9 +10,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from seg_pipeline.evaluation.metrics import N_SLOTS
+from seg_pipeline.contract import N_SLOTS, modality_parts
 from seg_pipeline.model.batches import Batch
-from seg_pipeline.model.config import ModelConfig, modality_parts
+from seg_pipeline.model.config import ModelConfig
 from seg_pipeline.model.layers import (
     BilinearFusion,
     HistoryLeaveFlag,
@@ -22,14 +22,7 @@ from seg_pipeline.model.layers import (
     SequencePositions,
     VisualTokens,
 )
-from seg_pipeline.model.losses import (
-    bce_loss,
-    bpr_max_loss,
-    intra_video_loss,
-    softmax_loss,
-    survival_log_leave,
-    survival_loss,
-)
+from seg_pipeline.model.losses import LOSSES
 
 # Score of padding slots (> N): highest interest, so a ranking over all 40 slots (the published
 # protocol) never proposes a slot the video does not have.
@@ -44,6 +37,7 @@ class SegmentInterestModel(nn.Module):
     def __init__(self, config: ModelConfig, n_users: int, n_videos: int, vector_dim: int = 0):
         super().__init__()
         self.config = config.validate()
+        self.objective = LOSSES[config.loss]
         self.parts = modality_parts(config.modality)
         if "visual" in self.parts and vector_dim <= 0:
             raise ValueError(f"modality '{config.modality}' needs segment vectors (vector_dim > 0)")
@@ -95,24 +89,15 @@ class SegmentInterestModel(nn.Module):
 
     def loss(self, batch: Batch) -> torch.Tensor:
         p = self.interest(batch)
-        kind = self.config.loss
-        if kind == "intra_video":
-            return intra_video_loss(p, batch.target_slot)
-        if kind == "bce":
-            return bce_loss(p, batch.target_slot)
-        if kind == "bpr_max":
-            return bpr_max_loss(p, batch.target_slot, batch.n_segments, self.config.bpr_reg)
-        if kind == "survival":
-            return survival_loss(p, batch.target_slot, batch.n_segments)
-        return softmax_loss(p, batch.target_slot, batch.n_segments)
+        return self.objective.compute(p, batch.target_slot, batch.n_segments, self.config.bpr_reg)
 
     def score(self, batch: Batch) -> torch.Tensor:
-        """(B, 41) skip scores with padding slots set to PAD_SCORE (lower = likelier skip): the
+        """(B, N_SLOTS) skip scores with padding slots set to PAD_SCORE (lower = likelier skip): the
         interest p itself, or with the survival loss -log P(leave at slot) derived from it."""
         return self.outputs(batch)[0]
 
     def outputs(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
-        """(skip scores, segment interest), both (B, 41) from one pass; slots without a value hold
+        """(skip scores, segment interest), both (B, N_SLOTS) from one pass; slots without a value hold
         PAD_SCORE (for the interest: every slot from the end slot N on).
 
         They differ only under the survival loss. There p_i is the logit of watching on past
@@ -121,7 +106,7 @@ class SegmentInterestModel(nn.Module):
         along the video whatever the content (late segments are rarely left because rarely reached).
         """
         p = self.interest(batch)
-        skip = -survival_log_leave(p, batch.n_segments) if self.config.loss == "survival" else p
+        skip = self.objective.skip_scores(p, batch.n_segments)
         slots = torch.arange(p.shape[1], device=p.device)[None, :]
         segments = slots < batch.n_segments[:, None]  # interest exists for real segments only
 

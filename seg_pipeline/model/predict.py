@@ -9,9 +9,10 @@ from typing import Optional, Sequence
 import numpy as np
 import torch
 
+from seg_pipeline.contract import EVAL_SPLIT, N_SLOTS, modality_parts
+from seg_pipeline.devices import resolve_device
 from seg_pipeline.model.batches import ViewTensors
 from seg_pipeline.model.checkpoint import load_checkpoint
-from seg_pipeline.model.config import modality_parts, resolve_device
 from seg_pipeline.model.inputs import load_view_inputs, load_segment_vectors
 from seg_pipeline.model.network import SegmentInterestModel
 from seg_pipeline.warehouse.db import connect
@@ -19,7 +20,7 @@ from seg_pipeline.warehouse.db import connect
 
 @dataclass
 class ScoredViews:
-    """For the views in `view_ids` (ascending), both (n, 41) with padding slots = PAD_SCORE:
+    """For the views in `view_ids` (ascending), both (n, N_SLOTS) with padding slots = PAD_SCORE:
     `scores` rank the skip slots (lower = likelier leave; what the metrics use) and `interest` is
     the per-segment interest p (the same values unless the loss is survival; see
     SegmentInterestModel.outputs)."""
@@ -32,13 +33,13 @@ class ScoredViews:
 
 def load_model(checkpoint_path: str | os.PathLike, device: str = "cpu"):
     """(model in eval mode, vocabularies, stored metadata) from a checkpoint file."""
-    return load_checkpoint(checkpoint_path, resolve_device(device))
+    return load_checkpoint(checkpoint_path, resolve_device(device, "device"))
 
 
 @torch.no_grad()
 def predict_tensors(model: SegmentInterestModel, tensors: ViewTensors,
                     batch_size: int = 4096) -> tuple[np.ndarray, np.ndarray]:
-    """float32 (n, 41) skip scores and (n, 41) segment interest, batch by batch in eval mode."""
+    """float32 (n, N_SLOTS) skip scores and (n, N_SLOTS) segment interest, batch by batch in eval mode."""
     was_training = model.training
     model.eval()
     skip, interest = [], []
@@ -48,20 +49,20 @@ def predict_tensors(model: SegmentInterestModel, tensors: ViewTensors,
         interest.append(p.float().cpu().numpy())
     model.train(was_training)
     if not skip:
-        empty = np.zeros((0, 41), dtype=np.float32)
+        empty = np.zeros((0, N_SLOTS), dtype=np.float32)
         return empty, empty.copy()
     return np.concatenate(skip).astype(np.float32), np.concatenate(interest).astype(np.float32)
 
 
 def score_tensors(model: SegmentInterestModel, tensors: ViewTensors, batch_size: int = 4096) -> np.ndarray:
-    """float32 (n, 41) skip scores, batch by batch in eval mode (no dropout)."""
+    """float32 (n, N_SLOTS) skip scores, batch by batch in eval mode (no dropout)."""
     return predict_tensors(model, tensors, batch_size)[0]
 
 
 def score_views(
     checkpoint_path: str | os.PathLike,
     warehouse_path: str | os.PathLike,
-    split: str | Sequence[str] = "test",
+    split: str | Sequence[str] = EVAL_SPLIT,
     view_ids: Optional[np.ndarray] = None,
     device: str = "cpu",
     batch_size: int = 4096,

@@ -16,9 +16,11 @@ from typing import Callable, Iterator, Optional
 import numpy as np
 import torch
 
+from seg_pipeline.contract import N_SLOTS, modality_parts
+from seg_pipeline.devices import resolve_device
 from seg_pipeline.evaluation.metrics import ranking_metrics
 from seg_pipeline.model.batches import ViewTensors
-from seg_pipeline.model.config import ModelConfig, modality_parts, resolve_device
+from seg_pipeline.model.config import ModelConfig
 from seg_pipeline.model.inputs import ViewInputs
 from seg_pipeline.model.network import SegmentInterestModel
 from seg_pipeline.model.predict import score_tensors
@@ -86,7 +88,7 @@ def train_model(
     config.validate()
     if len(train) == 0:
         raise ValueError("no train views: the split left nothing to train on")
-    device = resolve_device(config.device)
+    device = resolve_device(config.device, "device")
     vectors = train.vectors
     if "visual" in modality_parts(config.modality) and vectors is None:
         raise ValueError(f"modality '{config.modality}' needs segment_embeddings, which this run does not have")
@@ -98,7 +100,7 @@ def train_model(
         order = torch.Generator().manual_seed(config.seed)
         train_t = ViewTensors(train, device)
         valid_t = ViewTensors(valid, device)
-        random_valid = (ranking_metrics(np.zeros((len(valid), 41), np.float32), valid.n_segments,
+        random_valid = (ranking_metrics(np.zeros((len(valid), N_SLOTS), np.float32), valid.n_segments,
                                         valid.target_slot, "segments_end") if len(valid) else {})
 
         result = TrainResult(model=model, config=config, best_epoch=0, best_valid={},

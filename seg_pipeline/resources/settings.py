@@ -5,48 +5,13 @@ it once (`resources: run_settings: config: {device: cuda}`) and every stage foll
 """
 from __future__ import annotations
 
-import contextlib
-from typing import Iterator
-
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from seg_pipeline.errors import ConfigError
+# The plain functions live in seg_pipeline.devices (no Dagster) so core packages share them.
+from seg_pipeline.devices import DEVICES_HELP, check_device, resolve_device, torch_threads
 
-DEVICES_HELP = "auto (CUDA when present, else CPU), cpu, cuda or cuda:<index>"
-
-
-def check_device(device: str) -> str:
-    if device in ("auto", "cpu") or device == "cuda" or (device.startswith("cuda:") and device[5:].isdigit()):
-        return device
-    raise ConfigError("run_settings.device", f"'{device}' is unknown", f"use {DEVICES_HELP}")
-
-
-def resolve_device(device: str) -> str:
-    """"auto" means CUDA when present, else CPU; an explicit CUDA request without CUDA fails fast."""
-    import torch
-
-    check_device(device)
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ConfigError("run_settings.device", f"'{device}' was requested but CUDA is not available",
-                          "use device: auto or cpu")
-    return device
-
-
-@contextlib.contextmanager
-def torch_threads(threads: int) -> Iterator[None]:
-    """Use `threads` torch CPU threads inside the block (0 = leave torch's default), then restore."""
-    import torch
-
-    previous = torch.get_num_threads()
-    if threads > 0:
-        torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
+__all__ = ["DEVICES_HELP", "RunSettings", "check_device", "resolve_device", "torch_threads"]
 
 
 class RunSettings(ConfigurableResource):

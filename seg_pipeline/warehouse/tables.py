@@ -1,11 +1,13 @@
 """One reader per table that several stages share, so their shape is spelled once."""
 from __future__ import annotations
 
+from typing import Sequence
+
 import duckdb
 import pandas as pd
 
 from seg_pipeline.contract import MODALITIES
-from seg_pipeline.warehouse.db import table_exists
+from seg_pipeline.warehouse.db import run_sql, table_exists
 
 TRAINED_MODEL_COLUMNS = ("modality", "checkpoint_path", "mlflow_run_id")
 
@@ -27,3 +29,9 @@ def read_history_length(con: duckdb.DuckDBPyConnection) -> int:
     if not table_exists(con, "history_settings"):
         raise RuntimeError("history_settings is missing: materialise user_histories first")
     return int(con.execute("SELECT history_length FROM history_settings").fetchone()[0])
+
+
+def read_labelled_views(con: duckdb.DuckDBPyConnection, splits: Sequence[str]) -> pd.DataFrame:
+    """The labelled views of `splits` (skip_labels joined with splits, sql/labelled_views.sql) in
+    view_id order: the test views the report scores, the fit views the baselines learn from."""
+    return run_sql(con, "labelled_views", {"splits": list(splits)}).df()

@@ -1,0 +1,154 @@
+"""Asset segment_interest_model: one model per modality, trained, checkpointed and logged to
+MLflow by seg_pipeline.model.fit; the asset reads the views, calls it and lists the models in the
+warehouse table trained_models."""
+# No `from __future__ import annotations`: Dagster reads the Config annotations at decoration time.
+
+import functools
+
+import numpy as np
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetExecutionContext,
+    Config,
+    DataVersion,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+    asset_check,
+)
+from pydantic import Field
+
+from seg_pipeline.assets.checks import sql_check
+from seg_pipeline.assets.metadata import markdown_table, rounded, table_metadata
+from seg_pipeline.contract import MODALITIES
+from seg_pipeline.model.config import ModelConfig
+from seg_pipeline.model.losses import LOSSES
+from seg_pipeline.resources import DataHome, MlflowTracking, RunSettings
+from seg_pipeline.warehouse.db import connect, write_frame
+from seg_pipeline.warehouse.tables import read_labelled_views, read_trained_models
+
+DEFAULTS = ModelConfig()  # the run config's defaults are the model's own (one place to change them)
+CHECKED_VALID_VIEWS = 200  # valid views each checkpoint must score on its own
+
+
+def _knob(name: str, description: str, **limits):
+    return Field(default=getattr(DEFAULTS, name), description=description, **limits)
+
+
+class SegmentInterestModelConfig(Config):
+    """Which modalities to train and the model/training knobs (seg_pipeline.model.config.ModelConfig
+    says why each default is what it is). Device and CPU threads come from the run_settings resource."""
+
+    modalities: list[str] = Field(default=[], description=f"Subset of {list(MODALITIES)}; [] = all three when "
+                                  "segment_embeddings exists, else id only.")
+    d: int = _knob("d", "Model width (SPEC 3: 32..128).", ge=4)
+    layers: int = _knob("layers", "Cross-attention layers per modality.", ge=1)
+    heads: int = _knob("heads", "Attention heads; must divide d.", ge=1)
+    r: int = _knob("r", "Size of each modality's score vector fed to the bilinear fusion.", ge=1)
+    ffn_mult: int = _knob("ffn_mult", "Feed-forward width as a multiple of d.", ge=1)
+    dropout: float = _knob("dropout", "Dropout after attention and in the feed-forward / score MLPs.", ge=0.0, lt=1.0)
+    loss: str = _knob("loss", f"Training objective, one of {', '.join(sorted(LOSSES))} (seg_pipeline.model.losses).")
+    bpr_reg: float = _knob("bpr_reg", "Score regulariser of the bpr_max loss.", ge=0.0)
+    cross_attention: bool = _knob("cross_attention", "Ablation: false = self-attention on the video tokens only.")
+    position: bool = _knob("position", "Ablation: false = no position inputs, encodings or position bias.")
+    interest_scale: float = _knob("interest_scale", "Initial learned scale of the fused interest (0 = the "
+                                  "paper's fixed scale 1).", ge=0.0)
+    history_leave_flag: bool = _knob("history_leave_flag", "Mark history tokens where the earlier view ended.")
+    max_history_tokens: int = _knob("max_history_tokens", "Most recent history segments a view sees (0 = none).", ge=0)
+    lr: float = _knob("lr", "Adam learning rate (SPEC 3: 1e-4..1e-2).", gt=0.0)
+    weight_decay: float = _knob("weight_decay", "Adam weight decay.", ge=0.0)
+    batch_size: int = _knob("batch_size", "Views per training batch.", ge=1)
+    epochs: int = _knob("epochs", "Most training epochs.", ge=1)
+    patience: int = _knob("patience", "Stop after this many epochs without a better valid NDCG@5.", ge=1)
+    seed: int = _knob("seed", "Seed of initialisation, dropout and batch order.")
+
+    def to_model_config(self, modality: str = DEFAULTS.modality, device: str = DEFAULTS.device) -> ModelConfig:
+        fields = {k: v for k, v in self.model_dump().items() if k != "modalities"}
+        return ModelConfig(modality=modality, device=device, **fields).validate()
+
+
+@asset(
+    group_name="model",
+    deps=["skip_labels", "user_histories", "splits", "segment_embeddings"],
+    code_version="1",
+    kinds={"pytorch", "mlflow", "duckdb"},
+    description="Segment-interest model (SPEC 3) per modality (id / visual / both), trained on train views "
+                "with early stopping on valid NDCG@5; checkpoints under models/<modality>/best.pt, MLflow "
+                "runs, warehouse table trained_models.",
+)
+def segment_interest_model(
+    context: AssetExecutionContext,
+    config: SegmentInterestModelConfig,
+    home: DataHome,
+    tracking: MlflowTracking,
+    run_settings: RunSettings,
+) -> MaterializeResult:
+    from seg_pipeline.model.fit import train_models
+    from seg_pipeline.model.inputs import load_view_inputs
+
+    base = config.to_model_config(device=run_settings.resolved_device())  # fail fast, before reading
+    layout = home.layout
+    with connect(layout.warehouse, read_only=True) as con:
+        inputs = load_view_inputs(con, ("train", "valid"), config.max_history_tokens)
+    start_run = functools.partial(tracking.start_run, dagster_run_id=context.run.run_id)
+    with run_settings.torch_threads():
+        trained = train_models(inputs, config.modalities, base, layout.checkpoint, start_run, context.log.info)
+
+    with connect(layout.warehouse) as con:
+        write_frame(con, "trained_models", trained.rows, {"dagster_run_id": context.run.run_id})
+        meta = table_metadata(con, "trained_models")
+    meta.update(_training_metadata(trained, tracking))
+    return MaterializeResult(metadata=meta, data_version=DataVersion(trained.fingerprint()))
+
+
+def _training_metadata(trained, tracking: MlflowTracking) -> dict:
+    rows = trained.rows
+    summary = rows[["modality", "best_epoch", "epochs_run", "valid_hr1", "valid_ndcg5", "valid_random_ndcg5",
+                    "train_seconds", "views_per_s", "device", "mlflow_run_id"]]
+    meta = {
+        "modalities": MetadataValue.text(", ".join(trained.modalities)),
+        "modality_note": MetadataValue.text(trained.note),
+        "models": markdown_table(summary),
+        "train_views": MetadataValue.int(trained.n_train),
+        "valid_views": MetadataValue.int(trained.n_valid),
+        "views_missing_segment_vectors": MetadataValue.int(trained.views_missing_segment_vectors),
+        "total_train_seconds": MetadataValue.float(round(trained.seconds, 2)),
+        "mlflow_run_ids": MetadataValue.json(dict(zip(rows["modality"], rows["mlflow_run_id"]))),
+        "mlflow_ui": MetadataValue.text(tracking.ui_command()),
+    }
+    for r in rows.itertuples():
+        meta[f"{r.modality}_mlflow_run_url"] = MetadataValue.url(
+            tracking.run_url(trained.experiment_ids[r.modality], r.mlflow_run_id))
+        meta[f"{r.modality}_valid_NDCG@5"] = MetadataValue.float(float(r.valid_ndcg5))
+        meta[f"{r.modality}_valid_HR@1"] = MetadataValue.float(float(r.valid_hr1))
+        meta[f"{r.modality}_best_epoch"] = MetadataValue.int(int(r.best_epoch))
+        meta[f"{r.modality}_views_per_s"] = MetadataValue.float(rounded(float(r.views_per_s), 1))
+    return meta
+
+
+@asset_check(asset=segment_interest_model,
+             description="Every trained modality ranks valid views better than Random (NDCG@5).")
+def models_beat_random_on_valid(home: DataHome) -> AssetCheckResult:
+    return sql_check(home, "models_beat_random_on_valid", severity=AssetCheckSeverity.WARN)
+
+
+@asset_check(asset=segment_interest_model, blocking=True,
+             description="Each checkpoint scores valid views on its own (config and vocabularies inside): "
+                         "finite scores on every real slot.")
+def checkpoints_score_on_their_own(home: DataHome) -> AssetCheckResult:
+    from seg_pipeline.model.predict import score_views
+
+    with connect(home.layout.warehouse, read_only=True) as con:
+        trained = read_trained_models(con)
+        ids = read_labelled_views(con, ["valid"])["view_id"].to_numpy(dtype=np.int64)[:CHECKED_VALID_VIEWS]
+    problems = {}
+    for row in trained.itertuples():
+        scored = score_views(row.checkpoint_path, home.layout.warehouse, split="valid", view_ids=ids)
+        if len(scored.view_ids) != len(ids) or not np.isfinite(scored.scores).all():
+            problems[row.modality] = f"{len(scored.view_ids)} of {len(ids)} views scored or non-finite scores"
+    if trained.empty:
+        problems["trained_models"] = "missing or empty"
+    return AssetCheckResult(passed=not problems, metadata={
+        "checked_views": len(ids), "problems": MetadataValue.json(problems or {"none": ""})})
+

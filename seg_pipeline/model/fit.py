@@ -1,0 +1,139 @@
+"""Train one segment-interest model per modality, keep each best checkpoint and log each run to
+MLflow: what the `segment_interest_model` asset calls. No Dagster inside: the caller hands in a
+callable that starts an MLflow run (tagged with its own run id) and a callback for progress lines.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, ContextManager, Sequence
+
+import mlflow
+import numpy as np
+import pandas as pd
+
+from seg_pipeline.model.checkpoint import save_checkpoint
+from seg_pipeline.model.config import ModelConfig, choose_modalities
+from seg_pipeline.model.inputs import ViewInputs
+from seg_pipeline.model.train import EpochLog, train_model
+from seg_pipeline.warehouse.fingerprint import frame_fingerprint
+
+STAGE = "segment_interest_model"  # the MLflow `stage` tag; apply/models.py finds trained runs by it
+# start_run(run_name, tags=...) -> context manager yielding the active MLflow run.
+StartRun = Callable[..., ContextManager[mlflow.ActiveRun]]
+Log = Callable[[str], None]
+# Columns of a trained_models row that differ between two runs of the same data and config.
+RUN_SPECIFIC = ["mlflow_run_id", "checkpoint_path", "train_seconds", "views_per_s"]
+
+
+@dataclass
+class TrainedModels:
+    """The trained_models rows (sql/trained_models.sql's input) and what people want to know."""
+
+    rows: pd.DataFrame
+    modalities: list[str]
+    note: str  # why these modalities
+    n_train: int
+    n_valid: int
+    views_missing_segment_vectors: int
+    seconds: float
+    experiment_ids: dict[str, str]  # modality -> MLflow experiment (with rows.mlflow_run_id: a link)
+
+    def fingerprint(self) -> str:
+        """Changes when the models' results change, not when only run ids, paths or timings do."""
+        return frame_fingerprint(self.rows.drop(columns=RUN_SPECIFIC).round(10))
+
+
+def metric_name(prefix: str, metric: str) -> str:
+    """MLflow metric names cannot hold '@': valid_NDCG@5 -> valid_NDCG_at_5."""
+    return f"{prefix}{metric.replace('@', '_at_')}"
+
+
+def train_models(
+    inputs: ViewInputs,
+    requested: Sequence[str],
+    base: ModelConfig,
+    checkpoint_path: Callable[[str], Path],
+    start_run: StartRun,
+    log: Log = print,
+) -> TrainedModels:
+    """Train every requested modality ([] = all the data allows) on the train views of `inputs`,
+    early-stopping on its valid views; `base` holds every knob but the modality."""
+    modalities, note = choose_modalities(list(requested), inputs.vectors is not None)
+    train = inputs.subset(inputs.split == "train")
+    valid = inputs.subset(inputs.split == "valid")
+    log(f"training {modalities} on {len(train)} train / {len(valid)} valid views ({note})")
+    started = time.perf_counter()
+    rows, experiments = [], {}
+    for modality in modalities:
+        config = dataclasses.replace(base, modality=modality).validate()
+        row, experiments[modality] = train_and_log(config, train, valid, checkpoint_path(modality), start_run, log)
+        rows.append(row)
+    return TrainedModels(
+        rows=pd.DataFrame(rows), modalities=modalities, note=note, n_train=len(train), n_valid=len(valid),
+        views_missing_segment_vectors=int(inputs.notes.get("views_missing_segment_vectors", 0)),
+        seconds=time.perf_counter() - started, experiment_ids=experiments,
+    )
+
+
+def train_and_log(
+    config: ModelConfig,
+    train: ViewInputs,
+    valid: ViewInputs,
+    checkpoint: Path,
+    start_run: StartRun,
+    log: Log = print,
+) -> tuple[dict, str]:
+    """Train one modality inside its own MLflow run: params first, valid metrics per epoch, then
+    the best epoch's summary and the checkpoint as the run's model artifact. Returns the
+    trained_models row and the run's experiment id."""
+    vectors = train.vectors if config.modality != "id" else None
+    encoder = (vectors.model, vectors.weights) if vectors else ("none", "none")
+    with start_run(f"segment_interest_{config.modality}", tags={"stage": STAGE, "modality": config.modality}) as run:
+        mlflow.log_params({**config.to_dict(), "n_train_views": len(train), "n_valid_views": len(valid),
+                           "n_users_vocab": train.vocab.n_users, "n_videos_vocab": train.vocab.n_videos,
+                           "embedding_model": encoder[0], "embedding_weights": encoder[1]})
+        result = train_model(config, train, valid, on_epoch=_epoch_logger(config.modality, log))
+        summary = {"best_epoch": result.best_epoch, "best_valid": result.best_valid,
+                   "random_valid": result.random_valid, "n_train_views": len(train),
+                   "mlflow_run_id": run.info.run_id, "dagster_run_id": run.data.tags.get("dagster_run_id")}
+        save_checkpoint(checkpoint, result.model, train.vocab, vectors.dim if vectors else 0,
+                        encoder if vectors else None, summary)
+        mlflow.log_metrics({"best_epoch": result.best_epoch, "train_views_per_s": result.views_per_s,
+                            "train_seconds": result.train_seconds,
+                            **{metric_name("best_valid_", k): v for k, v in result.best_valid.items()},
+                            **{metric_name("random_valid_", k): v for k, v in result.random_valid.items()}})
+        # The checkpoint itself is the logged model: it scores on its own (score_views) and needs
+        # no network or pip resolution, unlike a packaged MLflow model.
+        mlflow.log_artifact(str(checkpoint), artifact_path="model")
+    row = {
+        "modality": config.modality, "checkpoint_path": str(checkpoint), "mlflow_run_id": run.info.run_id,
+        "best_epoch": result.best_epoch, "epochs_run": len(result.epochs),
+        "valid_ndcg5": _get(result.best_valid, "NDCG@5"), "valid_hr1": _get(result.best_valid, "HR@1"),
+        "valid_random_ndcg5": _get(result.random_valid, "NDCG@5"),
+        "valid_random_hr1": _get(result.random_valid, "HR@1"), "loss": config.loss,
+        "embedding_model": encoder[0], "weights": encoder[1],
+        "n_train_views": len(train), "n_valid_views": len(valid), "train_seconds": result.train_seconds,
+        "views_per_s": result.views_per_s, "device": result.device,
+        "config_json": json.dumps(config.to_dict(), sort_keys=True),
+    }
+    return row, run.info.experiment_id
+
+
+def _get(metrics: dict, name: str) -> float:
+    return metrics.get(name, np.nan)
+
+
+def _epoch_logger(modality: str, log: Log) -> Callable[[EpochLog], None]:
+    def on_epoch(epoch: EpochLog) -> None:
+        values = {"train_loss": epoch.train_loss, "epoch_seconds": epoch.train_seconds}
+        values.update({metric_name("valid_", k): v for k, v in epoch.valid.items()})
+        mlflow.log_metrics(values, step=epoch.epoch)
+        log(f"{modality} epoch {epoch.epoch}: loss {epoch.train_loss:.4f}, "
+            f"valid NDCG@5 {epoch.valid.get('NDCG@5', float('nan')):.4f}")
+
+    return on_epoch
+

@@ -13,7 +13,7 @@ import time
 import numpy as np
 import torch
 
-from seg_pipeline.segrec.batch import MAX_SEGMENTS
+from seg_pipeline.contract import MAX_SEGMENTS
 from seg_pipeline.segrec.data import SegRecData
 from seg_pipeline.segrec.metrics import auc
 from seg_pipeline.segrec.config import TrainConfig

@@ -7,14 +7,17 @@ import numpy as np
 import pytest
 import torch
 
+from seg_pipeline.contract import MAX_SEGMENTS
+from seg_pipeline.errors import ConfigError
 from seg_pipeline.segrec.backbones import BACKBONES, make_backbone
 from seg_pipeline.segrec.backbones.base import BackboneSpec
-from seg_pipeline.segrec.batch import MAX_SEGMENTS, VIDEO_POSITION
+from seg_pipeline.segrec.batch import VIDEO_POSITION
 from seg_pipeline.segrec.data import SegRecData
 from seg_pipeline.segrec.metrics import auc
-from seg_pipeline.segrec.config import TrainConfig
+from seg_pipeline.segrec.config import BACKBONE_PARAMS, DINParams, TrainConfig, backbone_params
+from seg_pipeline.segrec.model import SegRecModel
 from seg_pipeline.segrec.train import fit_variant
-from seg_pipeline.segrec.variants import BASE_VARIANTS, SegRecModel, Variant, segrec_variant
+from seg_pipeline.segrec.variants import BASE_VARIANTS, Variant, segrec_variant
 
 VARIANTS = list(BASE_VARIANTS) + [segrec_variant("id")]
 
@@ -140,3 +143,26 @@ def test_short_fit_learns_a_learnable_label_and_is_seeded(name):
     # label = user parity: test AUC well above chance
     assert auc(labels, first.test_probs) > 0.9
     np.testing.assert_allclose(first.test_probs, again.test_probs)
+
+
+def test_every_backbone_declares_its_knobs_and_defaults_are_unchanged():
+    assert set(BACKBONES) == set(BACKBONE_PARAMS)
+    assert backbone_params("DIN") == DINParams(attention_hidden=32)
+    assert backbone_params("WideDeep").cross_buckets == 1 << 17
+
+
+def test_backbone_knobs_reach_the_backbone_and_unknown_ones_are_named():
+    data = toy_data()
+    cfg = TrainConfig(dim=4, hidden=(8,), backbone_params={"DIN": {"attention_hidden": 5},
+                                                           "WideDeep": {"cross_buckets": 7}}).validate()
+    din = make_backbone("DIN", spec_for(data), cfg.params_for("DIN"))
+    assert din.attention_out.in_features == 5
+    wide = make_backbone("WideDeep", spec_for(data), cfg.params_for("WideDeep"))
+    assert wide.wide_cross.num_embeddings == 7
+    assert make_backbone("DIN", spec_for(data)).attention_out.in_features == 32  # default
+    with pytest.raises(ConfigError, match="backbone_params.DIN.*unknown knob 'heads'.*attention_hidden"):
+        TrainConfig(backbone_params={"DIN": {"heads": 2}}).validate()
+    with pytest.raises(ConfigError, match="unknown backbone 'GRU4Rec'"):
+        TrainConfig(backbone_params={"GRU4Rec": {}}).validate()
+    with pytest.raises(ConfigError, match="attention_hidden.*positive integer"):
+        TrainConfig(backbone_params={"DIN": {"attention_hidden": 0}}).validate()

@@ -8,19 +8,27 @@ import mlflow
 import numpy as np
 import pandas as pd
 import pytest
-from dagster import materialize
+from dagster import DagsterInvalidConfigError, materialize
+from pydantic import ValidationError
 
-from seg_pipeline.assets.model import segment_interest_model
-from seg_pipeline.assets.segrec import (
-    effective_views,
-    effective_views_consistent,
+from seg_pipeline.assets.checks import sql_check
+from seg_pipeline.assets.model.training import segment_interest_model
+from seg_pipeline.assets.segrec.interest import (
+    SegrecInterestConfig,
     interest_scores_cover_views,
-    segrec_beats_video,
     segrec_interest_scores,
+)
+from seg_pipeline.assets.segrec.labels import effective_views, effective_views_consistent
+from seg_pipeline.assets.segrec.report import (
+    SegrecReportConfig,
+    segrec_beats_video,
     segrec_metrics_complete,
     segrec_report,
 )
-from seg_pipeline.resources import DataHome, MlflowTracking
+from seg_pipeline.errors import ConfigError
+from seg_pipeline.resources import DataHome, MlflowTracking, RunSettings
+from seg_pipeline.segrec.interest import InterestSettings
+from seg_pipeline.segrec.variants import choose_variants
 from seg_pipeline.warehouse.db import connect
 from seg_pipeline.warehouse.histories import build_user_histories
 from seg_pipeline.warehouse.interactions import build_interactions
@@ -59,19 +67,23 @@ def toy_warehouse(data_home, tmp_path):
     return data_home
 
 
+def _resources(layout) -> dict:
+    return {"home": DataHome(root=str(layout.root)), "tracking": MlflowTracking(root=str(layout.root)),
+            "run_settings": RunSettings(device="cpu", threads=1)}
+
+
 def test_segrec_assets_end_to_end(toy_warehouse):
     layout = toy_warehouse
     run_config = {"ops": {
         "segment_interest_model": {"config": {"modalities": ["id"], "d": 8, "layers": 1, "heads": 1, "r": 2,
-                                              "epochs": 2, "batch_size": 256, "max_history_tokens": 16,
-                                              "device": "cpu"}},
+                                              "epochs": 2, "batch_size": 256, "max_history_tokens": 16}},
         "segrec_interest_scores": {"config": {"n_folds": 2}},  # fold models: the checkpoint's best epoch
         "segrec_report": {"config": {"seeds": 2, "dim": 4, "hidden": [8], "max_epochs": 1, "patience": 1,
                                      "batch_size": 256}},
     }}
     result = materialize(
         [segment_interest_model],
-        resources={"home": DataHome(root=str(layout.root)), "tracking": MlflowTracking(root=str(layout.root))},
+        resources=_resources(layout),
         run_config={"ops": {"segment_interest_model": run_config["ops"].pop("segment_interest_model")}},
     )
     assert result.success
@@ -82,7 +94,7 @@ def test_segrec_assets_end_to_end(toy_warehouse):
     result = materialize(
         [effective_views, segrec_interest_scores, segrec_report, effective_views_consistent,
          interest_scores_cover_views, segrec_metrics_complete, segrec_beats_video],
-        resources={"home": DataHome(root=str(layout.root)), "tracking": MlflowTracking(root=str(layout.root))},
+        resources=_resources(layout),
         run_config=run_config,
     )
     assert result.success
@@ -128,16 +140,69 @@ def test_segrec_assets_end_to_end(toy_warehouse):
     assert "segrec_report/segrec_report.md" in artifacts
 
 
-def test_variant_choice_follows_the_stored_scores_and_rejects_unknown_names():
-    from seg_pipeline.assets.segrec import SegrecInterestConfig, SegrecReportConfig, _choose_variants
-    from seg_pipeline.errors import ConfigError
+def test_interest_check_catches_scores_that_are_not_out_of_fold(toy_warehouse):
+    """The old check only asked 'fold >= 0 for train rows': swapped folds or a prior fit on its own
+    fold passed it."""
+    # Stand-in tables (the full run is test_segrec_assets_end_to_end): ItemPosition scores only.
+    from seg_pipeline.segrec.interest import score_interest
+    from seg_pipeline.segrec.labels import build_effective_views
+    from seg_pipeline.warehouse.db import write_frames
 
-    names = [v.name for v in _choose_variants([], ["ItemPosition", "id", "both"])]
+    home = DataHome(root=str(toy_warehouse.root))
+    with connect(toy_warehouse.warehouse) as con:
+        build_effective_views(con)
+    scored = score_interest(toy_warehouse.warehouse, InterestSettings(n_folds=3))
+    with connect(toy_warehouse.warehouse) as con:
+        write_frames(con, [("segrec_interest_scores", scored.frame, {"dagster_run_id": "t"}),
+                           ("segrec_fold_settings", scored.settings, {"dagster_run_id": "t"})])
+    good = sql_check(home, "interest_scores_cover_views")
+    assert good.passed and good.metadata["n_folds"].value == 3
+
+    with connect(toy_warehouse.warehouse) as con:
+        con.execute("UPDATE segrec_interest_scores SET fold = (fold + 1) % 3 WHERE fold >= 0")
+    swapped = sql_check(home, "interest_scores_cover_views")
+    assert not swapped.passed and swapped.metadata["wrong_fold_numbers"].value > 0
+
+    with connect(toy_warehouse.warehouse) as con:
+        con.execute("UPDATE segrec_interest_scores SET fold = view_id % 3 WHERE fold >= 0")
+    assert sql_check(home, "interest_scores_cover_views").passed
+    with connect(toy_warehouse.warehouse) as con:  # a prior for fold 0 that also counted fold 0's own views
+        con.execute("UPDATE segrec_fold_priors SET skips = skips + 1 WHERE fold = 0 AND prior = 'all' "
+                    "AND slot = (SELECT min(slot) FROM segrec_fold_priors WHERE fold = 0 AND prior = 'all')")
+    leaky = sql_check(home, "interest_scores_cover_views")
+    assert not leaky.passed and leaky.metadata["prior_fold_mismatches"].value == 1
+
+
+def test_variant_choice_follows_the_stored_scores_and_rejects_unknown_names():
+    names = [v.name for v in choose_variants([], ["ItemPosition", "id", "both"])]
     assert names == ["Video", "SegSum", "SegAdjust", "ItemPosition", "SegRec_id", "SegRec_both"]
-    assert [v.name for v in _choose_variants([], [])] == ["Video", "SegSum", "SegAdjust"]
+    assert [v.name for v in choose_variants([], [])] == ["Video", "SegSum", "SegAdjust"]
     with pytest.raises(ConfigError, match="variants"):
-        _choose_variants(["SegRec_visual"], ["ItemPosition", "id"])
+        choose_variants(["SegRec_visual"], ["ItemPosition", "id"])
+
+
+def test_configs_reject_bad_values_naming_the_field_and_the_choices():
     with pytest.raises(ConfigError, match="n_folds"):
-        SegrecInterestConfig(n_folds=1).validate()
-    with pytest.raises(ConfigError, match="lr"):
-        SegrecReportConfig(lr=0).train_config()
+        InterestSettings(n_folds=1).validate()
+    with pytest.raises(ValidationError, match="n_folds"):
+        SegrecInterestConfig(n_folds=1)
+    with pytest.raises(ValidationError, match="'id', 'visual' or 'both'"):
+        SegrecInterestConfig(modalities=["audio"])
+    with pytest.raises(ValidationError, match="lr"):
+        SegrecReportConfig(lr=0)
+    with pytest.raises(ValidationError, match="'WideDeep' or 'DIN'"):
+        SegrecReportConfig(backbones=["GRU4Rec"])
+    with pytest.raises(ValidationError, match="unknown knob 'heads'"):
+        SegrecReportConfig(backbone_params={"DIN": {"heads": 2}})
+    request = SegrecReportConfig(backbones=["DIN"], variants=["SegSum"], seeds=2,
+                                 backbone_params={"DIN": {"attention_hidden": 8}}).request()
+    assert request.backbones == ("DIN",) and request.variants == ("SegSum",) and request.seed_list == [0, 1]
+    assert request.train.params_for("DIN").attention_hidden == 8
+    assert SegrecReportConfig().request().train == SegrecReportConfig().request().train.validate()
+
+
+def test_unknown_backbone_fails_at_launch_before_any_step(data_home):
+    """Dagster validates the run config against the enum of names: nothing runs."""
+    with pytest.raises(DagsterInvalidConfigError, match="backbones"):
+        materialize([effective_views, segrec_report], resources=_resources(data_home),
+                    run_config={"ops": {"segrec_report": {"config": {"backbones": ["GRU4Rec"]}}}})

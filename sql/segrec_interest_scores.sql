@@ -3,8 +3,8 @@
 -- modality ('id', 'visual', 'both'). fold: for train views the fold (view_id % n_folds) whose
 -- scores came from a prior / model fit WITHOUT that fold (out of fold, SPEC 7); -1 for valid and
 -- test views, scored by the prior / checkpoint fit on every train view. scores: one value per
--- real segment, in segment order (lower = more likely to be skipped). Rows come from the
--- DataFrame the asset registers as segrec_interest_scores_input.
+-- real segment, in segment order (lower = more likely to be skipped). Rows come from
+-- segrec_interest_scores_input (write_frame), in one transaction with segrec_fold_settings.
 CREATE OR REPLACE TABLE segrec_interest_scores AS
 SELECT
     CAST(view_id AS BIGINT) AS view_id,

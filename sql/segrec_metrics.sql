@@ -1,8 +1,8 @@
 -- segrec_metrics: effective-view prediction on the test split, one row per
 -- (backbone, variant, seed, metric) with metric in ('AUC', 'F1', 'logloss'). F1 uses the
 -- threshold that maximised F1 on the valid split (f1_threshold), never one tuned on test;
--- valid_auc is the valid AUC of the epoch kept by early stopping. Rows come from the DataFrame
--- the asset registers as segrec_metrics_input.
+-- valid_auc is the valid AUC of the epoch kept by early stopping. Rows come from
+-- segrec_metrics_input (write_frame; segrec/report.py write_metrics).
 CREATE OR REPLACE TABLE segrec_metrics AS
 SELECT
     CAST(backbone AS VARCHAR) AS backbone,

@@ -15,7 +15,8 @@ from typing import Optional
 
 import torch
 
-MAX_SEGMENTS = 40
+from seg_pipeline.contract import MAX_SEGMENTS
+
 VIDEO_POSITION = MAX_SEGMENTS + 1
 N_POSITIONS = VIDEO_POSITION + 1
 
@@ -34,7 +35,7 @@ class SegBatch:
     n_segments: torch.Tensor  # (B,) long: the video's length in segments (a video-level feature)
     video_rows: Optional[torch.Tensor] = None  # (B,) rows into the vector tables (0 = none)
     history_rows: Optional[torch.Tensor] = None  # (B, H)
-    segment_table: Optional[torch.Tensor] = None  # (R, 40, D) shared, row 0 zeros
+    segment_table: Optional[torch.Tensor] = None  # (R, MAX_SEGMENTS, D) shared, row 0 zeros
     video_table: Optional[torch.Tensor] = None  # (R, D): mean of each video's segment vectors
     interest: Optional[torch.Tensor] = None  # (B, S): frozen scores the weights come from
     video_level: bool = False  # True: one pseudo-segment standing for the whole video

@@ -15,10 +15,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from seg_pipeline.segrec.batch import MAX_SEGMENTS, SegBatch
+from seg_pipeline.contract import DEFAULT_HISTORY_LENGTH, MAX_SEGMENTS
+from seg_pipeline.segrec.batch import SegBatch
 from seg_pipeline.warehouse.db import run_sql, table_exists
-
-SPLITS = ("train", "valid", "test")
 
 
 @dataclass
@@ -39,9 +38,9 @@ class SegRecData:
     n_videos: int
     video_rows: Optional[np.ndarray] = None  # (n,) row into segment_vectors
     history_rows: Optional[np.ndarray] = None  # (n, H)
-    segment_vectors: Optional[np.ndarray] = None  # (R + 1, 40, D)
+    segment_vectors: Optional[np.ndarray] = None  # (R + 1, MAX_SEGMENTS, D)
     video_vectors: Optional[np.ndarray] = None  # (R + 1, D)
-    interest: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (n, 40)
+    interest: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (n, MAX_SEGMENTS)
 
     @property
     def views_without_vectors(self) -> int:
@@ -96,7 +95,7 @@ def _vocabulary(values) -> dict[str, int]:
 
 
 def load_vectors(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], np.ndarray, np.ndarray] | None:
-    """Per video: (40, D) segment vectors and their mean over real segments; None without the table."""
+    """Per video: (MAX_SEGMENTS, D) segment vectors and their mean over real segments; None without the table."""
     if not table_exists(con, "segment_embeddings"):
         return None
     frame = con.execute(
@@ -116,7 +115,7 @@ def load_vectors(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], np.nda
     return videos, segment_vectors, video_vectors
 
 
-def load_segrec_data(con: duckdb.DuckDBPyConnection, history_length: int = 20) -> SegRecData:
+def load_segrec_data(con: duckdb.DuckDBPyConnection, history_length: int = DEFAULT_HISTORY_LENGTH) -> SegRecData:
     """Every labelled view from `segrec_inputs` (effective_views + user_histories), as arrays."""
     for needed in ("effective_views", "user_histories"):
         if not table_exists(con, needed):

@@ -21,8 +21,9 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
+from seg_pipeline.contract import modality_parts
 from seg_pipeline.model.batches import ViewTensors
-from seg_pipeline.model.config import ModelConfig, modality_parts
+from seg_pipeline.model.config import ModelConfig
 from seg_pipeline.model.inputs import load_segment_vectors, load_view_inputs
 from seg_pipeline.model.predict import load_model, predict_tensors, score_views
 from seg_pipeline.model.train import train_model
@@ -46,7 +47,7 @@ def out_of_fold_model_scores(
     device: str = "cpu",
     timings: Optional[dict] = None,
 ) -> InterestScores:
-    """Scores (n, 40) for SegRec rows: fold ALL_TRAIN rows from the checkpoint, fold k rows from a
+    """Scores (n, MAX_SEGMENTS) for SegRec rows: fold ALL_TRAIN rows from the checkpoint, fold k rows from a
     model of the same config trained on the train views of the other folds, for `epochs` epochs
     (None: the checkpoint's best epoch; the valid split may still stop it earlier)."""
     model, _, meta = load_model(checkpoint_path, device)

@@ -4,11 +4,13 @@ A score fit on the very views it scores knows where each of them was skipped, an
 nearly determines the effective-view label (SPEC 7). So train views are cut into folds by
 view_id % n_folds; the scores of fold k come from a prior / model fit on the other folds only.
 Valid and test views use the statistic fit on all train views (for the segment-interest model:
-the checkpoint the `segment_interest_model` asset trained).
+the checkpoint the `segment_interest_model` asset trained). `score_interest` runs it all for the
+segrec_interest_scores asset.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Optional
 
 import duckdb
@@ -16,8 +18,11 @@ import numpy as np
 import pandas as pd
 
 from seg_pipeline.baselines.position import ItemPosition
-from seg_pipeline.segrec.batch import MAX_SEGMENTS
-from seg_pipeline.warehouse.db import run_sql
+from seg_pipeline.contract import MAX_SEGMENTS, MODALITIES
+from seg_pipeline.errors import ConfigError
+from seg_pipeline.warehouse.db import connect, run_sql
+from seg_pipeline.warehouse.fingerprint import frame_fingerprint
+from seg_pipeline.warehouse.tables import read_trained_models
 
 ALL_TRAIN = -1  # the fold id of scores fit on every train view (used for valid and test rows)
 ITEM_POSITION = "ItemPosition"
@@ -25,7 +30,7 @@ ITEM_POSITION = "ItemPosition"
 
 @dataclass
 class InterestScores:
-    """Scores for every row of a SegRecData (n, 40) and the fold that produced each row."""
+    """Scores for every row of a SegRecData (n, MAX_SEGMENTS) and the fold that produced each row."""
 
     source: str
     scores: np.ndarray
@@ -65,8 +70,8 @@ def model_scores(
 ) -> InterestScores:
     """Segment-interest scores per view: valid/test from the full model, train rows out of fold.
 
-    score_all_train(view_ids) -> (k, 41) scores from the model trained on every train view;
-    score_out_of_fold(fold, view_ids) -> (k, 41) scores of that fold's views from a model trained
+    score_all_train(view_ids) -> (k, N_SLOTS) scores from the model trained on every train view;
+    score_out_of_fold(fold, view_ids) -> (k, N_SLOTS) scores of that fold's views from a model trained
     on the other folds. Both return rows in the order of the view ids given.
     """
     scores = np.zeros((len(view_ids), MAX_SEGMENTS), dtype=np.float32)
@@ -95,7 +100,7 @@ def interest_frame(view_ids: np.ndarray, found: list[InterestScores], n_segments
 
 
 def attach_interest(data, frame: pd.DataFrame, sources: Optional[list[str]] = None) -> list[str]:
-    """Put the stored score lists into data.interest (n, 40) per source; returns the sources."""
+    """Put the stored score lists into data.interest (n, MAX_SEGMENTS) per source; returns the sources."""
     found = []
     position = pd.Index(data.view_id)
     for source, part in frame.groupby("source", sort=True):
@@ -111,3 +116,84 @@ def attach_interest(data, frame: pd.DataFrame, sources: Optional[list[str]] = No
         data.interest[str(source)] = matrix
         found.append(str(source))
     return found
+
+
+@dataclass(frozen=True)
+class InterestSettings:
+    """n_folds: train views fall into folds by view_id % n_folds. fold_epochs: epochs of the per-fold
+    segment-interest models (0 = the checkpoint's best epoch). modalities: trained modalities to
+    score with (empty = every one in trained_models)."""
+
+    n_folds: int = 2
+    fold_epochs: int = 0
+    modalities: tuple[str, ...] = ()
+
+    def validate(self) -> "InterestSettings":
+        if self.n_folds < 2:
+            raise ConfigError("n_folds", f"{self.n_folds} folds cannot give out-of-fold scores", "use 2 or more")
+        if self.fold_epochs < 0:
+            raise ConfigError("fold_epochs", "must be >= 0", "use 0 (the checkpoint's best epoch) or e.g. 10")
+        unknown = [m for m in self.modalities if m not in MODALITIES]
+        if unknown:
+            raise ConfigError("modalities", f"unknown modalities {unknown}", f"use some of {MODALITIES}")
+        return self
+
+
+@dataclass
+class InterestRun:
+    """What segrec_interest_scores writes (`frame`, and `settings` for segrec_fold_settings) and reports."""
+
+    frame: pd.DataFrame
+    settings: pd.DataFrame
+    sources: list[str]
+    fold_sizes: dict[str, int]
+    fold_models: dict = field(default_factory=dict)  # "<modality>/fold<k>" -> seconds, fit views, epochs
+
+    def fingerprint(self) -> str:
+        return frame_fingerprint(self.frame.assign(scores=self.frame["scores"].map(lambda s: np.round(s, 6).tolist())))
+
+
+def score_interest(
+    warehouse: Path,
+    settings: InterestSettings = InterestSettings(),
+    device: str = "cpu",
+    log: Optional[Callable[[str], None]] = None,
+) -> InterestRun:
+    """Frozen interest scores of every labelled view: the ItemPosition prior and each trained
+    segment-interest modality, out of fold for train views (see InterestSettings)."""
+    n_folds, fold_epochs = settings.validate().n_folds, settings.fold_epochs
+    with connect(warehouse) as con:
+        views = con.execute(
+            "SELECT view_id, user_id, video_id, n_segments, split FROM effective_views ORDER BY view_id").df()
+        if views.empty:
+            raise RuntimeError("effective_views is empty: nothing to score")
+        folds = fold_of(views["view_id"].to_numpy(), views["split"].to_numpy(), n_folds)
+        found = [item_position_scores(con, views, folds, n_folds)]
+        trained = read_trained_models(con)
+    available = list(trained["modality"].astype(str))
+    wanted = list(settings.modalities) or available
+    missing = [m for m in wanted if m not in available]
+    if missing:
+        raise ConfigError("modalities", f"{missing} not in trained_models ({available})",
+                          "train them in segment_interest_model or drop them here")
+    timings: dict = {}
+    for row in trained.itertuples():
+        if row.modality not in wanted:
+            continue
+        from seg_pipeline.segrec.fold_models import out_of_fold_model_scores  # torch only when needed
+
+        path = Path(row.checkpoint_path)
+        if not path.is_file():
+            raise FileNotFoundError(f"trained_models lists {path} for '{row.modality}' but the file is missing; "
+                                    "rematerialise segment_interest_model")
+        if log:
+            log(f"out-of-fold scores for modality '{row.modality}' ({n_folds} folds)")
+        found.append(out_of_fold_model_scores(path, warehouse, views["view_id"].to_numpy(), folds,
+                                              epochs=fold_epochs or None, device=device, timings=timings))
+    return InterestRun(
+        frame=interest_frame(views["view_id"].to_numpy(), found, views["n_segments"].to_numpy()),
+        settings=pd.DataFrame({"n_folds": [n_folds], "fold_epochs": [fold_epochs]}),
+        sources=[item.source for item in found],
+        fold_sizes={str(k): int(v) for k, v in zip(*np.unique(folds, return_counts=True))},
+        fold_models=timings,
+    )

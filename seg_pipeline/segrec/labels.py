@@ -9,11 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import duckdb
+import pandas as pd
 
 from seg_pipeline.errors import ConfigError
-from seg_pipeline.warehouse.db import run_sql, table_exists
+from seg_pipeline.warehouse.db import run_sql, table_exists, transaction
+from seg_pipeline.warehouse.fingerprint import frame_fingerprint
 
-LABEL_RULES = ("gt", "ge")
+LABEL_RULES = ("gt", "ge")  # the first is the default (SPEC 5: "exceeds")
+DEFAULT_BUCKETS = 10  # the paper's duration buckets
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,8 @@ class EffectiveViewSummary:
     unsplit_views: int
     positive_rate: dict[str, float]
     degenerate_buckets: list[int]
+    buckets: pd.DataFrame  # the effective_view_buckets view
+    fingerprint: str  # of (view_id, bucket, label): the asset's data version
 
 
 def validate_label_config(n_buckets: int, label_rule: str) -> None:
@@ -36,7 +41,7 @@ def validate_label_config(n_buckets: int, label_rule: str) -> None:
 
 
 def build_effective_views(
-    con: duckdb.DuckDBPyConnection, n_buckets: int = 10, label_rule: str = "gt"
+    con: duckdb.DuckDBPyConnection, n_buckets: int = DEFAULT_BUCKETS, label_rule: str = LABEL_RULES[0]
 ) -> EffectiveViewSummary:
     """(Re)build `effective_views` and the `effective_view_buckets` view; returns counts."""
     validate_label_config(n_buckets, label_rule)
@@ -49,8 +54,9 @@ def build_effective_views(
     n_train = con.execute("SELECT count(*) FROM splits WHERE split = 'train'").fetchone()[0]
     if n_train == 0:
         raise RuntimeError("the splits table has no train views: effective-view thresholds need some")
-    run_sql(con, "effective_views", {"n_buckets": n_buckets, "label_rule": label_rule})
-    run_sql(con, "effective_view_buckets")
+    with transaction(con):
+        run_sql(con, "effective_views", {"n_buckets": n_buckets, "label_rule": label_rule})
+        run_sql(con, "effective_view_buckets")
     labelled = con.execute("SELECT count(*) FROM effective_views").fetchone()[0]
     total = con.execute("SELECT count(*) FROM interactions").fetchone()[0]
     rates = dict(
@@ -68,4 +74,7 @@ def build_effective_views(
         unsplit_views=total - labelled,
         positive_rate={k: float(v) for k, v in rates.items()},
         degenerate_buckets=degenerate,
+        buckets=con.execute("SELECT * FROM effective_view_buckets").df(),
+        fingerprint=frame_fingerprint(
+            con.execute("SELECT view_id, bucket, label FROM effective_views ORDER BY view_id").df()),
     )

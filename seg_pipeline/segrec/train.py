@@ -5,11 +5,9 @@ arrays in SegRecData, detached inside the weighting, so the segment-interest mod
 """
 from __future__ import annotations
 
-import contextlib
 import copy
 import time
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
 import torch
@@ -21,24 +19,8 @@ from seg_pipeline.segrec.backbones.base import BackboneSpec
 from seg_pipeline.segrec.config import TrainConfig
 from seg_pipeline.segrec.data import SegRecData
 from seg_pipeline.segrec.metrics import auc
-from seg_pipeline.segrec.variants import SegRecModel, Variant
-
-
-@contextlib.contextmanager
-def torch_threads(n: int) -> Iterator[None]:
-    """Use n intra-op CPU threads inside the block (0 = leave torch's setting), then restore.
-
-    SegRec models are tiny: extra threads gain little, and on a busy 2-core machine thread
-    contention made each step 10-30x slower than one thread.
-    """
-    previous = torch.get_num_threads()
-    if n < 0:
-        raise ConfigError("threads", f"{n} is negative", "use 1 (or 0 for torch's default)")
-    torch.set_num_threads(n or previous)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
+from seg_pipeline.segrec.model import SegRecModel
+from seg_pipeline.segrec.variants import Variant
 
 
 @dataclass
@@ -64,7 +46,7 @@ def build_model(data: SegRecData, backbone: str, variant: Variant, cfg: TrainCon
         hidden=tuple(cfg.hidden),
         dropout=cfg.dropout,
     )
-    return SegRecModel(make_backbone(backbone, spec), variant, cfg.temperature)
+    return SegRecModel(make_backbone(backbone, spec, cfg.params_for(backbone)), variant, cfg.temperature)
 
 
 def predict(model: SegRecModel, data: SegRecData, idx: np.ndarray, cfg: TrainConfig,

@@ -9,23 +9,23 @@ segment i) and trains with BCE on sigmoid(y); only the weights w differ:
 * ItemPosition: w = softmax(prior) from the ItemPosition skip prior (SPEC 4).
 * SegRec_<modality>: w = softmax(p), p = the frozen segment-interest model's scores.
 
-Weights from frozen scores are detached: the loss trains the backbone only.
+This module only names and chooses them (no torch, so the run config can list the names);
+segrec/model.py turns a Variant into weights.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Sequence
 
-import torch
-from torch import nn
+from seg_pipeline.contract import MODALITIES
+from seg_pipeline.errors import ConfigError
 
-from seg_pipeline.segrec.backbones.base import Backbone
-from seg_pipeline.segrec.batch import N_POSITIONS, SegBatch
+WEIGHTINGS = ("video", "uniform", "learned", "scores")
 
 
 @dataclass(frozen=True)
 class Variant:
-    """name: the report's label; weights: 'video' | 'uniform' | 'learned' | 'scores';
+    """name: the report's label; weights: one of WEIGHTINGS;
     interest: which frozen score matrix the 'scores' weights read ('ItemPosition', 'id', ...)."""
 
     name: str
@@ -45,48 +45,20 @@ BASE_VARIANTS = (
 )
 
 
-def masked_softmax(logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Softmax over the real slots only; rows are never all-padding (every video has a segment)."""
-    return torch.softmax(logits.masked_fill(~mask, float("-inf")), dim=-1)
+def variant_names() -> tuple[str, ...]:
+    """Every variant a run may ask for (SegRec_<m> needs scores of modality m)."""
+    return tuple(v.name for v in BASE_VARIANTS) + tuple(segrec_variant(m).name for m in MODALITIES)
 
 
-class SegmentWeights(nn.Module):
-    """weights(batch) -> (B, S), non-negative, summing to 1 over each view's real segments."""
-
-    def __init__(self, kind: str, temperature: float = 1.0):
-        super().__init__()
-        if kind not in ("video", "uniform", "learned", "scores"):
-            raise ValueError(f"unknown weighting '{kind}'")
-        self.kind = kind
-        self.temperature = temperature
-        self.position_logits = nn.Parameter(torch.zeros(N_POSITIONS)) if kind == "learned" else None
-
-    def forward(self, batch: SegBatch) -> torch.Tensor:
-        mask = batch.mask
-        if self.kind in ("video", "uniform"):
-            w = mask.float()
-            return w / w.sum(dim=-1, keepdim=True)
-        if self.kind == "learned":
-            return masked_softmax(self.position_logits[batch.positions], mask)
-        if batch.interest is None:
-            raise ValueError("score weights need batch.interest (frozen interest scores)")
-        return masked_softmax(batch.interest.detach() / self.temperature, mask)
-
-
-class SegRecModel(nn.Module):
-    """A backbone plus a weighting: forward(batch) -> (B,) logits of an effective view."""
-
-    def __init__(self, backbone: Backbone, variant: Variant, temperature: float = 1.0):
-        super().__init__()
-        self.backbone = backbone
-        self.variant = variant
-        self.weighting = SegmentWeights(variant.weights, temperature)
-
-    def segment_logits_and_weights(self, batch: SegBatch) -> tuple[torch.Tensor, torch.Tensor]:
-        if self.variant.weights == "video":
-            batch = batch.as_video_level()
-        return self.backbone(batch), self.weighting(batch)
-
-    def forward(self, batch: SegBatch) -> torch.Tensor:
-        z, w = self.segment_logits_and_weights(batch)
-        return (w * z.masked_fill(w == 0, 0.0)).sum(dim=-1)
+def choose_variants(requested: Sequence[str], sources: Sequence[str]) -> list[Variant]:
+    """The requested variants ([] = every one the stored interest `sources` allow), in report order."""
+    available = [v for v in BASE_VARIANTS if v.interest is None or v.interest in sources]
+    available += [segrec_variant(m) for m in MODALITIES if m in sources]
+    if not requested:
+        return available
+    by_name = {v.name: v for v in available}
+    unknown = [name for name in requested if name not in by_name]
+    if unknown:
+        raise ConfigError("variants", f"{unknown} are not available (scores stored for {list(sources)})",
+                          f"choose from {sorted(by_name)}")
+    return [by_name[name] for name in requested]

@@ -12,12 +12,14 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from seg_pipeline.segrec.batch import MAX_SEGMENTS, N_POSITIONS, SegBatch
+from seg_pipeline.contract import MAX_SEGMENTS
+from seg_pipeline.segrec.batch import N_POSITIONS, SegBatch
 
 
 @dataclass(frozen=True)
 class BackboneSpec:
-    """Sizes a backbone is built from: vocabularies from the training rows, widths from config.
+    """Sizes every backbone is built from: vocabularies from the training rows, widths from config
+    (a backbone's own knobs come separately, see segrec/config.py BACKBONE_PARAMS).
 
     visual_dim = 0 means no segment vectors (ID-only data such as SegMM logs without videos).
     """
@@ -28,7 +30,6 @@ class BackboneSpec:
     dim: int = 16
     hidden: Sequence[int] = (64, 32)
     dropout: float = 0.0
-    cross_buckets: int = 1 << 17
 
 
 def mlp(in_dim: int, hidden: Sequence[int], dropout: float) -> nn.Sequential:

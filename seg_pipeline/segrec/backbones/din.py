@@ -15,13 +15,15 @@ from torch import nn
 
 from seg_pipeline.segrec.backbones.base import Backbone, BackboneSpec, SharedEmbeddings, mlp, scatter_slots
 from seg_pipeline.segrec.batch import SegBatch
+from seg_pipeline.segrec.config import DINParams
 
 
 class DIN(Backbone):
     name = "DIN"
 
-    def __init__(self, spec: BackboneSpec, attention_hidden: int = 32):
+    def __init__(self, spec: BackboneSpec, params: DINParams = DINParams()):
         super().__init__()
+        attention_hidden = params.attention_hidden
         self.embed = SharedEmbeddings(spec)
         item = self.embed.item_dim
         self.attention_history = nn.Linear(item, attention_hidden)

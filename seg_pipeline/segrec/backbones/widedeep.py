@@ -11,21 +11,23 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from seg_pipeline.contract import MAX_SEGMENTS
 from seg_pipeline.segrec.backbones.base import Backbone, BackboneSpec, SharedEmbeddings, mlp, scatter_slots
-from seg_pipeline.segrec.batch import MAX_SEGMENTS, N_POSITIONS, SegBatch
+from seg_pipeline.segrec.batch import N_POSITIONS, SegBatch
+from seg_pipeline.segrec.config import WideDeepParams
 
 
 class WideDeep(Backbone):
     name = "WideDeep"
 
-    def __init__(self, spec: BackboneSpec):
+    def __init__(self, spec: BackboneSpec, params: WideDeepParams = WideDeepParams()):
         super().__init__()
         self.embed = SharedEmbeddings(spec)
         self.wide_user = nn.Embedding(spec.n_users + 1, 1)
         self.wide_video = nn.Embedding(spec.n_videos + 1, 1)
         self.wide_position = nn.Embedding(N_POSITIONS, 1)
         self.wide_length = nn.Embedding(MAX_SEGMENTS + 1, 1)
-        self.wide_cross = nn.Embedding(spec.cross_buckets, 1)
+        self.wide_cross = nn.Embedding(params.cross_buckets, 1)
         self.bias = nn.Parameter(torch.zeros(1))
         # Wide weights start at zero: unseen ids (index 0, untouched by training) then add nothing.
         for table in (self.wide_user, self.wide_video, self.wide_position, self.wide_length, self.wide_cross):

@@ -34,11 +34,12 @@ import pyarrow.parquet as pq
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from seg_pipeline.contract import SEGMENT_MS  # noqa: E402
 from seg_pipeline.paths import DataLayout  # noqa: E402
-from seg_pipeline.warehouse import checks  # noqa: E402
+from seg_pipeline.warehouse.checks import check_row  # noqa: E402
 from seg_pipeline.warehouse.db import connect  # noqa: E402
 from seg_pipeline.warehouse.histories import build_user_histories  # noqa: E402
-from seg_pipeline.warehouse.interactions import SEGMENT_MS, build_interactions  # noqa: E402
+from seg_pipeline.warehouse.interactions import build_interactions  # noqa: E402
 from seg_pipeline.warehouse.labels import PEOPLE_VIEWS, build_people_view, build_skip_labels  # noqa: E402
 from seg_pipeline.warehouse.logs import resolve_log  # noqa: E402
 from seg_pipeline.warehouse.splits import SplitSettings, build_splits  # noqa: E402
@@ -80,12 +81,12 @@ def build_everything(log: Path, home: Path, fmt: str, protocol: str = "temporal"
         out["duckdb_threads"] = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
         t = time.perf_counter()
         out["checks"] = {
-            "interactions_accounted": checks.interactions_accounted(con),
-            "skip_labels_in_range": checks.skip_labels_in_range(con),
-            "source_label": checks.source_label_agreement(con),
-            "histories_no_leak": checks.histories_no_leak(con, H),
-            "split_fractions": checks.split_fractions(con),
-            "splits_time_order": checks.splits_time_order(con),
+            "interactions_accounted": check_row(con, "interactions_accounted"),
+            "skip_labels_in_range": check_row(con, "skip_labels_in_range"),
+            "source_label": check_row(con, "skip_labels_source_label"),
+            "histories_no_leak": check_row(con, "user_histories_no_leak"),
+            "split_fractions": check_row(con, "split_fractions"),
+            "splits_time_order": check_row(con, "splits_time_order"),
         }
         out["checks_s"] = time.perf_counter() - t
         out["segments"] = con.execute("SELECT sum(n_segments) FROM interactions").fetchall()[0][0]

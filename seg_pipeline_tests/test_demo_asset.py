@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from dagster import DagsterInstance, materialize
 
-from seg_pipeline.assets.demo_world import demo_world, demo_world_files_consistent
+from seg_pipeline.assets.demo.world import demo_world, demo_world_files_consistent
 from seg_pipeline.resources import DataHome, LogSource, MlflowTracking, VideoSource
 
 SMALL = {"size": "tiny", "n_videos": 4, "n_users": 3, "views_per_user": 5}

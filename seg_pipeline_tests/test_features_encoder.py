@@ -97,7 +97,7 @@ def test_pretrained_tag_offline_fails_fast_naming_the_field():
     "settings, field",
     [
         (EncoderSettings(model="ViT-Q-99"), "segment_embeddings.config.model"),
-        (EncoderSettings(device="tpu"), "segment_embeddings.config.device"),
+        (EncoderSettings(device="tpu"), "run_settings.device"),
         (EncoderSettings(batch_size=0), "segment_embeddings.config.batch_size"),
         (EncoderSettings(weights="no_such_tag"), "segment_embeddings.config.weights"),
         (EncoderSettings(weights="/nowhere/model.pt"), "segment_embeddings.config.weights"),
@@ -112,8 +112,9 @@ def test_bad_encoder_settings_fail_fast(settings, field):
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
 def test_asking_for_cuda_without_a_gpu_is_a_config_error():
-    with pytest.raises(ConfigError, match="no CUDA device"):
+    with pytest.raises(ConfigError, match="CUDA is not available") as caught:
         load_encoder(EncoderSettings(device="cuda"))
+    assert caught.value.field == "run_settings.device"
 
 
 def test_checkpoint_for_another_architecture_is_a_config_error(tmp_path):

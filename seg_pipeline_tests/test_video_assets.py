@@ -5,14 +5,17 @@ import duckdb
 import pytest
 from dagster import DagsterInstance, materialize
 
-from seg_pipeline.assets.embeddings import (
+from seg_pipeline.assets.videos.raw_videos import raw_videos
+from seg_pipeline.assets.videos.segment_embeddings import (
     embeddings_finite_unit_norm,
     every_segment_has_one_embedding,
     segment_embeddings,
 )
-from seg_pipeline.assets.videos import every_video_has_n_segments, raw_videos, video_segments
+from seg_pipeline.assets.videos.video_segments import every_video_has_n_segments, video_segments
+from seg_pipeline.contract import SEGMENT_MS
 from seg_pipeline.errors import ConfigError
-from seg_pipeline.resources import DataHome, VideoSource
+from seg_pipeline.resources import DataHome, RunSettings, VideoSource
+from seg_pipeline.warehouse.checks import check_row
 
 ASSETS = [raw_videos, video_segments, segment_embeddings]
 CHECKS = [every_video_has_n_segments, every_segment_has_one_embedding, embeddings_finite_unit_norm]
@@ -31,7 +34,8 @@ def folder(make_video, tmp_path):
 
 
 def _run(folder, selection=ASSETS + CHECKS, run_config=None, video_dir=None):
-    resources = {"home": DataHome(), "video_source": VideoSource(video_dir=video_dir or str(folder))}
+    resources = {"home": DataHome(), "video_source": VideoSource(video_dir=video_dir or str(folder)),
+                 "run_settings": RunSettings(device="cpu")}
     return materialize(selection, resources=resources, instance=DagsterInstance.ephemeral(),
                        run_config=run_config)
 
@@ -52,7 +56,7 @@ def test_three_assets_build_the_tables_and_pass_their_checks(data_home, folder):
     raw = _metadata(result, "raw_videos")
     assert (raw["videos"], raw["rejected"], raw["files_examined"]) == (3, 3, 6)
     assert raw["rejected_by_kind"] == {"empty_file": 1, "not_a_video": 1, "out_of_scope": 1}
-    assert raw["row_count"] == 3 and raw["errors_row_count"] == 3
+    assert raw["dagster/row_count"] == 3 and raw["errors_row_count"] == 3
     assert _query(data_home, "SELECT video_id, n_segments, duration_s, width FROM videos ORDER BY 1") == [
         ("v1", 3, 12.3, 64), ("v2", 1, 5.0, 64), ("v3", 2, 7.0, 96)]
     assert _query(data_home, "SELECT count(*), count(DISTINCT stage) FROM video_errors") == [(3, 1)]
@@ -111,6 +115,17 @@ def test_a_video_lost_before_embedding_is_rejected_and_the_rest_are_kept(data_ho
     assert all(c.passed for c in result.get_asset_check_evaluations())
 
 
+def test_coverage_checks_fail_on_a_missing_embedding_or_segment(data_home, folder):
+    assert _run(folder).success
+    with duckdb.connect(str(data_home.warehouse)) as con:
+        con.execute("DELETE FROM segment_embeddings WHERE video_id = 'v1' AND segment_idx = 2")
+        coverage = check_row(con, "segment_embedding_coverage")
+        con.execute("DELETE FROM segments WHERE video_id = 'v3' AND segment_idx = 1")
+        per_video = check_row(con, "segments_per_video", {"segment_ms": SEGMENT_MS})
+    assert not coverage["passed"] and coverage["segments_without_embedding"] == 1
+    assert not per_video["passed"] and per_video["videos_with_wrong_segments"] == 1
+
+
 def test_videos_off_drops_the_visual_tables(data_home, folder):
     assert _run(folder).success
     result = _run(folder, video_dir="none")
@@ -127,8 +142,11 @@ def test_wrong_configuration_fails_fast_naming_the_field(data_home, folder):
     assert _run(folder, [raw_videos, video_segments]).success
     with pytest.raises(ConfigError, match="segment_embeddings.config.model"):
         _run(folder, [segment_embeddings], run_config={"ops": {"segment_embeddings": {"config": {"model": "nope"}}}})
-    with pytest.raises(ConfigError, match="video_segments.config.frames_per_segment"):
+    # Checked by the run config's validator when the step starts, naming the field.
+    with pytest.raises(Exception, match="video_segments.config.frames_per_segment"):
         _run(folder, [video_segments], run_config={"ops": {"video_segments": {"config": {"frames_per_segment": 0}}}})
+    with pytest.raises(Exception, match="raw_videos.config.decoder"):
+        _run(folder, [raw_videos], run_config={"ops": {"raw_videos": {"config": {"decoder": "ffmpeg"}}}})
 
 
 def test_definitions_include_the_video_assets_and_checks():

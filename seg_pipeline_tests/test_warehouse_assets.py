@@ -5,18 +5,22 @@ import duckdb
 import pytest
 from dagster import DagsterInstance, materialize
 
-from seg_pipeline.assets import warehouse as wh
+from seg_pipeline.assets.warehouse.interactions import interactions, interactions_accounted_for
+from seg_pipeline.assets.warehouse.skip_labels import skip_labels, skip_labels_in_range, skip_labels_match_source_label
+from seg_pipeline.assets.warehouse.splits import split_fractions_within_tolerance, splits, splits_in_time_order
+from seg_pipeline.assets.warehouse.user_histories import user_histories, user_histories_no_leak
+from seg_pipeline.assets.warehouse.views import position_skip_rates, video_skip_histogram
 from seg_pipeline.resources import DataHome, LogSource, VideoSource
 from seg_pipeline_tests.warehouse_helpers import write_csv
 
-ASSETS = [wh.interactions, wh.skip_labels, wh.user_histories, wh.splits, wh.position_skip_rates, wh.video_skip_histogram]
+ASSETS = [interactions, skip_labels, user_histories, splits, position_skip_rates, video_skip_histogram]
 CHECKS = [
-    wh.interactions_accounted_for,
-    wh.skip_labels_in_range,
-    wh.skip_labels_match_source_label,
-    wh.user_histories_no_leak,
-    wh.split_fractions_within_tolerance,
-    wh.splits_in_time_order,
+    interactions_accounted_for,
+    skip_labels_in_range,
+    skip_labels_match_source_label,
+    user_histories_no_leak,
+    split_fractions_within_tolerance,
+    splits_in_time_order,
 ]
 SEGMM_HEADER = ("user_id", "video_id", "time_ms", "duration_ms", "playing_time", "label_1D")
 
@@ -91,7 +95,7 @@ def test_unknown_videos_rejected_when_videos_are_present(data_home, tmp_path):
         LogSource(path=str(log), format="demo"),
         VideoSource(video_dir=str(tmp_path)),
         {"ops": {"splits": {"config": {"protocol": "published", "min_user_views": 1, "history_only_views": 0}}}},
-        selection=[wh.interactions, wh.skip_labels, wh.user_histories, wh.splits],
+        selection=[interactions, skip_labels, user_histories, splits],
     )
     assert result.success
     inter = _metadata(result, "interactions")
@@ -103,7 +107,7 @@ def test_bad_mapping_fails_the_run_naming_the_field(data_home, tmp_path):
     log = write_csv(tmp_path / "log.csv", ("user_id", "video_id", "time_ms", "duration_ms", "playing_time_ms"),
                     [("u1", "v1", 1, 10000, 100)])
     result = _materialize(
-        data_home, LogSource(path=str(log), format="kuairand"), VideoSource(video_dir="none"), selection=[wh.interactions]
+        data_home, LogSource(path=str(log), format="kuairand"), VideoSource(video_dir="none"), selection=[interactions]
     )
     assert not result.success
     failure = next(e for e in result.all_events if e.is_step_failure)
@@ -115,8 +119,21 @@ def test_bad_mapping_fails_the_run_naming_the_field(data_home, tmp_path):
 def test_bad_split_config_fails_fast(data_home, tmp_path, bad):
     # Fails on its settings before it opens the warehouse, so no upstream tables are needed.
     result = _materialize(
-        data_home, LogSource(), VideoSource(video_dir="none"), {"ops": {"splits": {"config": bad}}}, selection=[wh.splits]
+        data_home, LogSource(), VideoSource(video_dir="none"), {"ops": {"splits": {"config": bad}}}, selection=[splits]
     )
     assert not result.success
     failure = next(e for e in result.all_events if e.is_step_failure)
     assert "ops.splits.config" in str(failure.step_failure_data.error)
+
+
+def test_history_length_below_one_fails_when_the_step_starts(data_home):
+    result = _materialize(data_home, LogSource(), VideoSource(video_dir="none"),
+                          {"ops": {"user_histories": {"config": {"history_length": 0}}}}, selection=[user_histories])
+    assert not result.success
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    assert "history_length" in str(failure.step_failure_data.error)
+
+
+def test_every_asset_names_its_kinds():
+    for asset in ASSETS:
+        assert asset.specs_by_key[asset.key].kinds == {"duckdb"}, asset.key

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 from dagster import DagsterInstance, materialize
 
-from seg_pipeline.assets import warehouse as wh
+from seg_pipeline.assets.warehouse.interactions import interactions
 from seg_pipeline.errors import WarehouseBusyError
 from seg_pipeline.resources import DataHome, LogSource, VideoSource
 from seg_pipeline.warehouse.db import connect
@@ -48,7 +48,7 @@ def test_reader_blocks_writer_clearly_and_file_stays_intact(data_home, built_war
             assert reader.execute("SELECT count(*) FROM interactions").fetchone()[0] == 12
         # A whole run fails at its first warehouse step, with the same message.
         result = materialize(
-            [wh.interactions],
+            [interactions],
             resources={
                 "home": DataHome(root=str(data_home.root)),
                 "log_source": LogSource(path=str(built_warehouse), format="demo"),

@@ -1,7 +1,7 @@
 """User histories: strictly earlier views only, same-time views never see each other, oldest first."""
 from __future__ import annotations
 
-from seg_pipeline.warehouse import checks
+from seg_pipeline.warehouse.checks import check_row
 from seg_pipeline.warehouse.db import connect
 from seg_pipeline_tests.warehouse_helpers import DEMO_HEADER, build_tables, write_csv
 
@@ -50,7 +50,7 @@ def test_histories_with_ties_and_single_view_users(data_home, tmp_path):
     with connect(data_home.warehouse) as con:
         build_tables(con, data_home, _log(tmp_path), upto="user_histories")
         got = _histories(con)
-        leak = checks.histories_no_leak(con, 20)
+        leak = check_row(con, "user_histories_no_leak")
     assert {v: h[0] for v, h in got.items()} == EXPECTED_H20
     for view, (ids, videos, watched, n) in got.items():
         assert videos == [VIEWS[i][1] for i in ids]
@@ -63,8 +63,11 @@ def test_history_length_keeps_the_most_recent(data_home, tmp_path):
     with connect(data_home.warehouse) as con:
         build_tables(con, data_home, _log(tmp_path), history_length=3, upto="user_histories")
         got = _histories(con)
-        assert checks.histories_no_leak(con, 3)["passed"]
-        assert not checks.histories_no_leak(con, 2)["passed"]  # the length bound is really checked
+        assert check_row(con, "user_histories_no_leak")["passed"]
+        # The bound comes from history_settings: a table claiming H = 2 fails the length check.
+        con.execute("UPDATE history_settings SET history_length = 2")
+        short = check_row(con, "user_histories_no_leak")
+        assert not short["passed"] and short["bad_lengths"] == 3  # views 3, 5 and 6 hold 3 items each
     assert {v: h[0] for v, h in got.items()} == EXPECTED_H3
 
 
@@ -72,5 +75,16 @@ def test_leak_check_catches_a_same_time_item(data_home, tmp_path):
     with connect(data_home.warehouse) as con:
         build_tables(con, data_home, _log(tmp_path), upto="user_histories")
         con.execute("UPDATE user_histories SET history_view_ids = [4, 0, 1] WHERE view_id = 2")
-        leak = checks.histories_no_leak(con, 20)
+        leak = check_row(con, "user_histories_no_leak")
     assert not leak["passed"] and leak["same_time_or_later_items"] == 1
+
+
+def test_leak_check_fails_on_an_empty_or_partial_table(data_home, tmp_path):
+    with connect(data_home.warehouse) as con:
+        build_tables(con, data_home, _log(tmp_path), upto="user_histories")
+        con.execute("DELETE FROM user_histories WHERE view_id = 7")
+        partial = check_row(con, "user_histories_no_leak")
+        con.execute("DELETE FROM user_histories")
+        empty = check_row(con, "user_histories_no_leak")
+    assert not partial["passed"] and (partial["views"], partial["labelled_views"]) == (7, 8)
+    assert not empty["passed"] and empty["views"] == 0

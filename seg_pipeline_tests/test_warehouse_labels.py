@@ -5,7 +5,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from seg_pipeline.warehouse import checks
+from seg_pipeline.warehouse.checks import check_row
 from seg_pipeline.warehouse.db import connect
 from seg_pipeline.warehouse.labels import build_people_view
 from seg_pipeline_tests.warehouse_helpers import DEMO_HEADER, build_tables, write_csv
@@ -38,7 +38,7 @@ def test_skip_labels_at_boundaries(data_home, tmp_path):
             "SELECT n_segments, skip_segment, target_slot, watched_segments, full_watch "
             "FROM skip_labels ORDER BY view_id"
         ).fetchall()
-        assert checks.skip_labels_in_range(con)["passed"]
+        assert check_row(con, "skip_labels_in_range")["passed"]
     assert counts.accepted == len(BOUNDARIES)
     assert got == [expected for _, expected in BOUNDARIES]
 
@@ -74,7 +74,7 @@ def test_segmm_format_reproduces_label_1d(data_home, tmp_path):
     log = write_csv(tmp_path / "segmm.csv", ("user_id", "video_id", "time_ms", "duration_ms", "playing_time", "label_1D"), rows)
     with connect(data_home.warehouse) as con:
         build_tables(con, data_home, log, fmt="segmm", upto="skip_labels")
-        agreement = checks.source_label_agreement(con)
+        agreement = check_row(con, "skip_labels_source_label")
         ids = con.execute("SELECT user_id, video_id, playing_time_ms FROM interactions ORDER BY view_id LIMIT 1").fetchone()
     assert agreement["views_with_source_label"] == 7
     assert agreement["matching"] == 7 and agreement["passed"]
@@ -86,7 +86,7 @@ def test_segmm_label_mismatch_is_reported(data_home, tmp_path):
     log = write_csv(tmp_path / "segmm.csv", ("user_id", "video_id", "time_ms", "duration_ms", "playing_time", "label_1D"), rows)
     with connect(data_home.warehouse) as con:
         build_tables(con, data_home, log, fmt="segmm", upto="skip_labels")
-        agreement = checks.source_label_agreement(con)
+        agreement = check_row(con, "skip_labels_source_label")
     assert (agreement["matching"], agreement["first_mismatch_view_id"], agreement["passed"]) == (1, 1, False)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from seg_pipeline.errors import ConfigError
-from seg_pipeline.warehouse import checks
+from seg_pipeline.warehouse.checks import check_row
 from seg_pipeline.warehouse.db import connect
 from seg_pipeline.warehouse.logs import resolve_log
 from seg_pipeline_tests.warehouse_helpers import DEMO_HEADER, build_tables, write_csv
@@ -52,7 +52,7 @@ def test_each_rejection_reason(data_home, tmp_path):
         details = dict(con.execute("SELECT source_row, detail FROM rejected_interactions").fetchall())
         raw = con.execute("SELECT user_id, time_ms, playing_time_ms FROM rejected_interactions WHERE source_row = 2").fetchone()
         accepted = [r for r, in con.execute("SELECT view_id FROM interactions ORDER BY view_id").fetchall()]
-        accounted = checks.interactions_accounted(con)
+        accounted = check_row(con, "interactions_accounted")
     assert rejected == EXPECTED_REJECTED
     assert accepted == [0, 7, 8, 11]
     assert (counts.input_rows, counts.accepted, counts.rejected) == (16, 4, 12)
@@ -118,3 +118,16 @@ def test_unknown_file_type_fails_fast(data_home, tmp_path):
     with connect(data_home.warehouse) as con, pytest.raises(ConfigError) as err:
         resolve_log(con, data_home, str(path), "demo")
     assert err.value.field == "log_source.path"
+
+
+def test_huge_numbers_are_out_of_range_not_non_finite(data_home, tmp_path):
+    rows = [("u1", "v1", "1e30", 10000, 3000), ("u1", "v1", "inf", 10000, "-1e16"), ("u1", "v1", 1000, 10000, 3000)]
+    log = write_csv(tmp_path / "log.csv", DEMO_HEADER, rows)
+    with connect(data_home.warehouse) as con:
+        counts = build_tables(con, data_home, log, upto="interactions")
+        rejected = con.execute("SELECT source_row, reason, detail FROM rejected_interactions ORDER BY 1").fetchall()
+    assert rejected == [
+        (0, "out_of_range", "out of range (1e15 ms or more): time_ms=1e30"),
+        (1, "non_numeric", "not a finite number: time_ms=inf"),  # not finite comes first
+    ]
+    assert counts.facts()["rejected_out_of_range"] == 1 and counts.accepted == 1

@@ -6,7 +6,7 @@ import hashlib
 import pytest
 
 from seg_pipeline.errors import ConfigError
-from seg_pipeline.warehouse import checks
+from seg_pipeline.warehouse.checks import check_row
 from seg_pipeline.warehouse.db import connect
 from seg_pipeline.warehouse.splits import SplitSettings
 from seg_pipeline_tests.warehouse_helpers import DEMO_HEADER, build_tables, write_csv
@@ -31,7 +31,7 @@ def test_temporal_rule_by_hand(data_home, tmp_path):
     with connect(data_home.warehouse) as con:
         _build(con, data_home, tmp_path, rows)
         split = _split_of(con)
-        order = checks.splits_time_order(con)
+        order = check_row(con, "splits_time_order")
     # ten: ranks 0..7 (views 9..2) train; rank 8 (view 1) valid; rank 9 (view 0) test.
     assert [split[v] for v in range(10)] == ["test", "valid"] + ["train"] * 8
     assert split[10] == "train" and split[11] == split[12] == "train"
@@ -60,7 +60,7 @@ def test_same_time_views_stay_together(data_home, tmp_path, tied_ranks, expected
     with connect(data_home.warehouse) as con:
         _build(con, data_home, tmp_path, rows)
         split = _split_of(con)
-        assert checks.splits_time_order(con)["passed"]
+        assert check_row(con, "splits_time_order")["passed"]
     assert [split[r] for r in range(10)] == expected
 
 
@@ -121,8 +121,8 @@ def test_split_fraction_check(data_home, tmp_path):
     rows = [(f"u{u}", f"v{i}", i, 10000, 100) for u in range(3) for i in range(20)]
     with connect(data_home.warehouse) as con:
         _build(con, data_home, tmp_path, rows)
-        good = checks.split_fractions(con)
+        good = check_row(con, "split_fractions")
         con.execute("UPDATE splits SET split = 'train' WHERE split = 'test'")
-        bad = checks.split_fractions(con)
+        bad = check_row(con, "split_fractions")
     assert (good["train"], good["valid"], good["test"]) == (48, 6, 6) and good["passed"]
     assert not bad["passed"]

@@ -7,6 +7,7 @@ from typing import Iterable, Sequence
 
 import duckdb
 
+from seg_pipeline.contract import DEFAULT_HISTORY_LENGTH, MAX_SEGMENTS, SEGMENT_MS
 from seg_pipeline.paths import DataLayout
 from seg_pipeline.warehouse.histories import build_user_histories
 from seg_pipeline.warehouse.interactions import build_interactions
@@ -35,13 +36,14 @@ def build_tables(
     *,
     columns: dict | None = None,
     check_videos: bool = False,
-    history_length: int = 20,
+    history_length: int = DEFAULT_HISTORY_LENGTH,
     split_settings: SplitSettings | None = None,
     upto: str = "splits",
 ):
     """Build the warehouse tables from a log file, stopping after `upto`; returns interaction counts."""
     spec = resolve_log(con, layout, str(path), fmt, columns)
-    counts = build_interactions(con, spec, min_duration_ms=5000, max_duration_ms=200000, check_videos=check_videos)
+    counts = build_interactions(con, spec, min_duration_ms=SEGMENT_MS, max_duration_ms=MAX_SEGMENTS * SEGMENT_MS,
+                                check_videos=check_videos)
     if upto == "interactions":
         return counts
     build_skip_labels(con)

@@ -3,6 +3,7 @@
 -- construction. The first failing rule names the reason:
 --   null_field            a field is missing or blank
 --   non_numeric           a time is not a finite number (decimals are rounded to whole ms)
+--   out_of_range          a time is a number of 1e15 ms (~31,700 years) or more in size
 --   negative_time         time_ms, duration_ms or playing_time_ms < 0
 --   duration_out_of_scope duration outside [$min_duration_ms, $max_duration_ms] (SPEC 1: 5-200 s)
 --   unknown_video         $check_videos and the video id is not in known_videos (the videos table)
@@ -29,11 +30,19 @@ WITH cleaned AS (
 numeric_ok AS (
     SELECT
         *,
-        -- 1e15 ms is ~31,700 years: beyond it a value cannot be a real time and would overflow.
-        coalesce(isfinite(time_num) AND abs(time_num) < 1e15, false) AS time_ok,
-        coalesce(isfinite(duration_num) AND abs(duration_num) < 1e15, false) AS duration_ok,
-        coalesce(isfinite(playing_num) AND abs(playing_num) < 1e15, false) AS playing_ok
+        coalesce(isfinite(time_num), false) AS time_finite,
+        coalesce(isfinite(duration_num), false) AS duration_finite,
+        coalesce(isfinite(playing_num), false) AS playing_finite
     FROM cleaned
+),
+in_range AS (
+    SELECT
+        *,
+        -- 1e15 ms is ~31,700 years: beyond it a value cannot be a real time and would overflow.
+        time_finite AND abs(time_num) < 1e15 AS time_ok,
+        duration_finite AND abs(duration_num) < 1e15 AS duration_ok,
+        playing_finite AND abs(playing_num) < 1e15 AS playing_ok
+    FROM numeric_ok
 ),
 judged AS (
     SELECT
@@ -41,7 +50,8 @@ judged AS (
         CASE
             WHEN user_key IS NULL OR video_key IS NULL OR time_text IS NULL
                  OR duration_text IS NULL OR playing_text IS NULL THEN 'null_field'
-            WHEN NOT (time_ok AND duration_ok AND playing_ok) THEN 'non_numeric'
+            WHEN NOT (time_finite AND duration_finite AND playing_finite) THEN 'non_numeric'
+            WHEN NOT (time_ok AND duration_ok AND playing_ok) THEN 'out_of_range'
             WHEN time_num < 0 OR duration_num < 0 OR playing_num < 0 THEN 'negative_time'
             WHEN round(duration_num) < $min_duration_ms OR round(duration_num) > $max_duration_ms
                 THEN 'duration_out_of_scope'
@@ -56,8 +66,13 @@ judged AS (
                     CASE WHEN time_text IS NULL THEN 'time_ms' END,
                     CASE WHEN duration_text IS NULL THEN 'duration_ms' END,
                     CASE WHEN playing_text IS NULL THEN 'playing_time_ms' END)
-            WHEN NOT (time_ok AND duration_ok AND playing_ok)
+            WHEN NOT (time_finite AND duration_finite AND playing_finite)
                 THEN 'not a finite number: ' || concat_ws(', ',
+                    CASE WHEN NOT time_finite THEN 'time_ms=' || time_text END,
+                    CASE WHEN NOT duration_finite THEN 'duration_ms=' || duration_text END,
+                    CASE WHEN NOT playing_finite THEN 'playing_time_ms=' || playing_text END)
+            WHEN NOT (time_ok AND duration_ok AND playing_ok)
+                THEN 'out of range (1e15 ms or more): ' || concat_ws(', ',
                     CASE WHEN NOT time_ok THEN 'time_ms=' || time_text END,
                     CASE WHEN NOT duration_ok THEN 'duration_ms=' || duration_text END,
                     CASE WHEN NOT playing_ok THEN 'playing_time_ms=' || playing_text END)
@@ -72,7 +87,7 @@ judged AS (
             WHEN $check_videos AND k.video_id IS NULL
                 THEN 'video ' || video_key || ' is not in the videos table'
         END AS first_detail
-    FROM numeric_ok AS n
+    FROM in_range AS n
     LEFT JOIN known_videos AS k ON k.video_id = n.video_key
 ),
 typed AS (

@@ -1,5 +1,5 @@
 -- One row per readable, in-scope video: identity, stream facts, and the decoder that read it.
--- Rows come from the probe (seg_pipeline.video.probe) as the registered relation `probed_videos`.
+-- Rows come from the probe (seg_pipeline.video.inventory) as `videos_input` (warehouse.db.write_frame).
 CREATE OR REPLACE TABLE videos AS
 SELECT
     CAST(video_id AS VARCHAR) AS video_id,
@@ -17,5 +17,5 @@ SELECT
     codec,
     decoder,
     CAST($probed_at AS TIMESTAMP) AS probed_at
-FROM probed_videos
+FROM videos_input
 ORDER BY video_id;

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from seg_pipeline.demo.config import SEGMENT_MS
+from seg_pipeline.contract import SEGMENT_MS
 
 # Real short-video logs leave most often in the first segment; this extra logit reproduces that.
 FIRST_SEGMENT_HOOK = -0.7

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from seg_pipeline.demo.config import SEGMENT_MS, WorldConfig
+from seg_pipeline.contract import SEGMENT_MS
+from seg_pipeline.demo.config import WorldConfig
 from seg_pipeline.demo.ids import video_id
 from seg_pipeline.demo.schedule import MAX_REQUEST_SIZE
 

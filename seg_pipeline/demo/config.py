@@ -11,12 +11,13 @@ import json
 from dataclasses import dataclass
 from typing import Optional
 
+from seg_pipeline.contract import MAX_SEGMENTS, SEGMENT_SECONDS
 from seg_pipeline.errors import ConfigError
 
 # Bump when the generator's output changes for the same config, so stale worlds are rebuilt.
 GENERATOR_VERSION = "demo-world-v3"
-SEGMENT_MS = 5000
 MAX_TOPICS = 8
+MAX_DURATION_S = MAX_SEGMENTS * SEGMENT_SECONDS  # the pipeline's scope: 1 to MAX_SEGMENTS segments
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,8 @@ class WorldConfig:
     n_videos: int = 160
     n_users: int = 150
     views_per_user: int = 100
-    min_duration_s: float = 5.0
-    max_duration_s: float = 200.0
+    min_duration_s: float = SEGMENT_SECONDS
+    max_duration_s: float = MAX_DURATION_S
     median_duration_s: float = 20.0
     fps: int = 10
     width: int = 160
@@ -87,9 +88,10 @@ def validate(config: WorldConfig, field_prefix: str = "") -> None:
     for name in ("n_videos", "n_users", "views_per_user"):
         if getattr(config, name) < 1:
             fail(name, f"must be at least 1, got {getattr(config, name)}", "use a positive count")
-    if not 5.0 <= config.min_duration_s < config.max_duration_s <= 200.0:
-        fail("min_duration_s", f"need 5 <= min < max <= 200 s, got {config.min_duration_s}..{config.max_duration_s}",
-             "keep durations inside the 5-200 s scope of the pipeline")
+    if not SEGMENT_SECONDS <= config.min_duration_s < config.max_duration_s <= MAX_DURATION_S:
+        fail("min_duration_s", f"need {SEGMENT_SECONDS:g} <= min < max <= {MAX_DURATION_S:g} s, "
+             f"got {config.min_duration_s}..{config.max_duration_s}",
+             f"keep durations inside the {SEGMENT_SECONDS:g}-{MAX_DURATION_S:g} s scope of the pipeline")
     if not config.min_duration_s <= config.median_duration_s <= config.max_duration_s:
         fail("median_duration_s", "must lie between min_duration_s and max_duration_s", "adjust it")
     if config.fps < 1 or 1000 % config.fps:

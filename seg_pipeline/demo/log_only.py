@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from seg_pipeline.contract import SEGMENT_MS
 from seg_pipeline.demo.behaviour import (
     continue_probability,
     draw_leave_slots,
@@ -17,7 +18,7 @@ from seg_pipeline.demo.behaviour import (
     segment_offsets,
 )
 from seg_pipeline.demo.catalog import draw_duration_frames
-from seg_pipeline.demo.config import SEGMENT_MS, WorldConfig
+from seg_pipeline.demo.config import WorldConfig
 from seg_pipeline.demo.schedule import popularity_weights, schedule_views
 from seg_pipeline.demo.world import (
     INTERACTIONS_SCHEMA,

@@ -188,6 +188,21 @@ def read_manifest(demo_dir: Path) -> Optional[dict]:
         return None
 
 
+def manifest_facts(manifest: dict) -> dict:
+    """The numbers a person checks first about a written world, flat."""
+    counts, timings = manifest["counts"], manifest["timings_s"]
+    keys = ("videos", "users", "views", "video_segments", "view_segments", "ground_truth_rows", "full_watch_share",
+            "first_segment_skip_share", "late_release_videos", "video_seconds", "injected_bad_videos",
+            "injected_bad_log_rows")
+    return {
+        **{k: counts[k] for k in keys},
+        "bad_inputs": manifest["bad_inputs"],
+        "generation_seconds": timings["total"],
+        "video_write_seconds": timings["videos"],
+        "video_frames_per_s": timings["video_frames_per_s"],
+    }
+
+
 def world_is_current(demo_dir: Path, config: WorldConfig) -> bool:
     """True when world.json was written for this exact config and its video files are all there."""
     manifest = read_manifest(demo_dir)
@@ -273,6 +288,14 @@ def write_world(config: WorldConfig, demo_dir: Path, workers: Optional[int] = No
     }
     (demo_dir / MANIFEST).write_text(json.dumps(manifest, indent=2))
     return manifest
+
+
+def ensure_world(config: WorldConfig, demo_dir: Path, force: bool = False) -> tuple[dict, str]:
+    """(manifest, what happened): the world on disk is reused when its world.json matches `config`
+    (unless `force`), else written afresh."""
+    if not force and world_is_current(demo_dir, config):
+        return read_manifest(demo_dir), "reused (world.json matches the config)"
+    return write_world(config, demo_dir), "written"
 
 
 def check_world_files(demo_dir: Path) -> list[str]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,37 +14,21 @@ import open_clip
 import torch
 import torch.nn.functional as F
 
+from seg_pipeline.devices import resolve_device
 from seg_pipeline.errors import ConfigError
 from seg_pipeline.features.models import TINY_MODEL, check_model_name, register_local_configs
 from seg_pipeline.features.weights import RANDOM_SEED, WeightsChoice, resolve_weights, state_fingerprint
 
-_CUDA_DEVICE = re.compile(r"^cuda(:\d+)?$")
-
 
 @dataclass(frozen=True)
 class EncoderSettings:
+    """model: an open_clip architecture; weights: "none" (seeded random init), an open_clip tag, a
+    checkpoint file or "local-dir:PATH"; device: as RunSettings.device (CUDA runs in float16)."""
+
     model: str = TINY_MODEL
     weights: str = "none"
     device: str = "auto"
     batch_size: int = 64
-
-
-def resolve_device(device: str, field: str = "segment_embeddings.config.device") -> tuple[torch.device, bool]:
-    """(device, half_precision): "auto" means CUDA in float16 when present, else CPU in float32."""
-    value = (device or "").strip().lower()
-    if value == "auto":
-        value = "cuda" if torch.cuda.is_available() else "cpu"
-    if value == "cpu":
-        return torch.device("cpu"), False
-    if _CUDA_DEVICE.match(value):
-        if not torch.cuda.is_available():
-            raise ConfigError(field, f"{device!r} asked for but torch sees no CUDA device", "use 'auto' or 'cpu'")
-        index = int(value.split(":")[1]) if ":" in value else 0
-        if index >= torch.cuda.device_count():
-            raise ConfigError(field, f"{device!r}: only {torch.cuda.device_count()} CUDA device(s)",
-                              "use 'cuda' or 'auto'")
-        return torch.device(value), True
-    raise ConfigError(field, f"unknown device {device!r}", "use 'auto', 'cpu', 'cuda' or 'cuda:N'")
 
 
 class ImageEncoder:
@@ -66,6 +49,13 @@ class ImageEncoder:
     @property
     def precision(self) -> str:
         return "float16" if self.half else "float32"
+
+    @property
+    def device_label(self) -> str:
+        """The device as a person wants to read it: the GPU's name, or the CPU threads in use."""
+        if self.device.type == "cuda":
+            return f"{self.device} ({torch.cuda.get_device_name(self.device)})"
+        return f"cpu ({torch.get_num_threads()} threads)"
 
     def _autocast(self):
         if self.half:
@@ -100,7 +90,8 @@ def load_encoder(settings: EncoderSettings, field_prefix: str = "segment_embeddi
         raise ConfigError(f"{field_prefix}batch_size", f"must be >= 1, got {settings.batch_size!r}",
                           "use e.g. 64 on CPU or 256 on a GPU")
     register_local_configs()
-    device, half = resolve_device(settings.device, f"{field_prefix}device")
+    device = torch.device(resolve_device(settings.device))
+    half = device.type == "cuda"
     weights = resolve_weights(settings.model, settings.weights, f"{field_prefix}weights")
     if weights.kind != "local_dir":
         check_model_name(settings.model, f"{field_prefix}model")

@@ -13,6 +13,7 @@ from typing import Iterable
 
 import pyarrow as pa
 
+from seg_pipeline.contract import MAX_SEGMENTS, SEGMENT_SECONDS
 from seg_pipeline.errors import ConfigError
 from seg_pipeline.video.probe import DECODERS, VideoInfo, VideoRejected, probe_video, scope_problem
 from seg_pipeline.video.rejections import Rejection, count_by_kind
@@ -41,6 +42,31 @@ class Inventory:
     def rejections_by_kind(self) -> dict[str, int]:
         return count_by_kind(self.rejections)
 
+    def rejection_rows(self) -> list[dict]:
+        """file, kind, reason of each rejected file, for a person."""
+        return [{"file": Path(r.path).name, "kind": r.kind, "reason": r.reason} for r in self.rejections]
+
+    def facts(self) -> dict:
+        """What the probe saw and how fast, in plain numbers for a person."""
+        seconds = max(self.seconds, 1e-9)
+        decoders: dict[str, int] = {}
+        for v in self.videos:
+            decoders[v.info.decoder] = decoders.get(v.info.decoder, 0) + 1
+        files = len(self.videos) + len(self.rejections)
+        return {
+            "files_examined": files,
+            "videos": len(self.videos),
+            "rejected": len(self.rejections),
+            "rejected_by_kind": self.rejections_by_kind(),
+            "ignored_non_video_files": self.ignored_files,
+            "decoders": decoders,
+            "total_video_hours": round(sum(v.info.duration_s for v in self.videos) / 3600, 4),
+            "total_segments": sum(v.n_segments for v in self.videos),
+            "seconds": round(self.seconds, 3),
+            "videos_per_s": round(files / seconds, 2),
+            "mb_per_s": round(self.bytes_read / 1e6 / seconds, 2),
+        }
+
 
 def check_probe_settings(min_duration_s: float, max_duration_s: float, decoder: str,
                          truncation_tolerance_s: float) -> None:
@@ -48,7 +74,7 @@ def check_probe_settings(min_duration_s: float, max_duration_s: float, decoder: 
     if not 0 <= min_duration_s < max_duration_s:
         raise ConfigError("video_source.min_duration_s / max_duration_s",
                           f"need 0 <= min < max, got {min_duration_s} and {max_duration_s}",
-                          "use e.g. 5 and 200 (SPEC 1)")
+                          f"use e.g. {SEGMENT_SECONDS:g} and {MAX_SEGMENTS * SEGMENT_SECONDS:g} (SPEC 1)")
     if decoder not in DECODERS:
         raise ConfigError("raw_videos.config.decoder", f"unknown decoder {decoder!r}", f"use one of {DECODERS}")
     if truncation_tolerance_s < 0:
@@ -62,8 +88,8 @@ def _size(path: Path) -> int | None:
         return None
 
 
-def take_inventory(folder: str | Path, extensions: Iterable[str], min_duration_s: float = 5.0,
-                   max_duration_s: float = 200.0, decoder: str = "auto", recursive: bool = False,
+def take_inventory(folder: str | Path, extensions: Iterable[str], min_duration_s: float = SEGMENT_SECONDS,
+                   max_duration_s: float = MAX_SEGMENTS * SEGMENT_SECONDS, decoder: str = "auto", recursive: bool = False,
                    truncation_tolerance_s: float = 0.5) -> Inventory:
     """Probe every candidate file; accept readable, whole, in-scope videos, reject the rest."""
     check_probe_settings(min_duration_s, max_duration_s, decoder, truncation_tolerance_s)

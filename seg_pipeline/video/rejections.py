@@ -1,18 +1,12 @@
-"""Rejected files: one row per file a stage could not use, kept in the `video_errors` table.
-
-Each stage owns its own rows: re-running a stage replaces that stage's rejections and keeps the
-others', so the table always says why every missing video is missing.
+"""Rejected files: one row per file a stage could not use, as the `video_errors` table holds them
+(warehouse.video_tables writes them, keeping other stages' rows).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
-
-from seg_pipeline.warehouse.db import run_sql, table_exists
 
 
 @dataclass(frozen=True)
@@ -42,19 +36,3 @@ def count_by_kind(rejections: list[Rejection]) -> dict[str, int]:
     for r in rejections:
         counts[r.kind] = counts.get(r.kind, 0) + 1
     return dict(sorted(counts.items()))
-
-
-def write_stage_errors(con: duckdb.DuckDBPyConnection, stage: str, rejections: list[Rejection],
-                       recorded_at: datetime, run_id: str) -> None:
-    """Replace `stage`'s rows of video_errors with `rejections`, keeping other stages' rows."""
-    new = errors_arrow(rejections, stage, recorded_at, run_id)
-    if table_exists(con, "video_errors"):
-        old = con.table("video_errors").to_arrow_table()
-        if set(ERROR_SCHEMA.names) <= set(old.column_names):
-            old = old.select(ERROR_SCHEMA.names).cast(ERROR_SCHEMA)
-            new = pa.concat_tables([old.filter(pc.not_equal(old["stage"], stage)), new])
-    con.register("video_error_rows", new)
-    try:
-        run_sql(con, "video_errors")
-    finally:
-        con.unregister("video_error_rows")

@@ -9,7 +9,8 @@ from seg_pipeline.warehouse.db import run_sql, transaction
 
 
 def build_user_histories(con: duckdb.DuckDBPyConnection, history_length: int = DEFAULT_HISTORY_LENGTH) -> dict:
-    """(Re)build user_histories from skip_labels; returns summary numbers."""
+    """(Re)build user_histories and history_settings (one transaction) from skip_labels; returns
+    summary numbers."""
     if history_length < 1:
         raise ConfigError(
             "ops.user_histories.config.history_length",
@@ -23,8 +24,8 @@ def build_user_histories(con: duckdb.DuckDBPyConnection, history_length: int = D
         "SELECT count(*), avg(history_length), count(*) FILTER (WHERE history_length = 0) FROM user_histories"
     ).fetchall()[0]
     return {
-        "views": views,
-        "mean_history_length": float(mean_len or 0.0),
-        "views_without_history": empty,
         "history_length": int(history_length),
+        "views": views,
+        "mean_history_items": float(mean_len or 0.0),
+        "views_without_history": empty,
     }

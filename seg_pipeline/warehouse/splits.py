@@ -1,7 +1,8 @@
 """Train / valid / test splits: the default temporal rule and the published protocol (SPEC 1).
 
 The rules themselves are written out in sql/splits.sql; this module checks the settings and
-records them next to the table (split_settings) so checks and readers know how it was made.
+records them next to the table (split_settings, in the same transaction) so checks and readers
+know how it was made.
 """
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from typing import Optional
 
 import duckdb
 
+from seg_pipeline.contract import SPLITS
 from seg_pipeline.errors import ConfigError
-from seg_pipeline.warehouse.db import run_sql
+from seg_pipeline.warehouse.db import run_sql, transaction
 
 PROTOCOLS = ("temporal", "published")
 # Nominal (train, valid) fractions; test gets the rest.
@@ -61,10 +63,11 @@ class SplitSettings:
 
 
 def build_splits(con: duckdb.DuckDBPyConnection, settings: SplitSettings) -> dict:
-    """(Re)build splits and split_settings from skip_labels; returns counts per split."""
+    """(Re)build splits and split_settings from skip_labels; returns counts and shares per split."""
     params = settings.params()
-    run_sql(con, "split_settings", params)
-    run_sql(con, "splits", {k: v for k, v in params.items() if k != "tolerance"})
+    with transaction(con):
+        run_sql(con, "split_settings", params)
+        run_sql(con, "splits", {k: v for k, v in params.items() if k != "tolerance"})
     rows = con.execute(
         "SELECT split, count(*), count(*) FILTER (WHERE cold_video) FROM splits GROUP BY split"
     ).fetchall()
@@ -74,10 +77,11 @@ def build_splits(con: duckdb.DuckDBPyConnection, settings: SplitSettings) -> dic
     evaluated = counts.get("valid", 0) + counts.get("test", 0)
     return {
         "protocol": params["protocol"],
+        "keep_full_watches": params["keep_full_watches"],
         "examples": total,
-        "counts": {s: counts.get(s, 0) for s in ("train", "valid", "test")},
-        "fractions": {s: (counts.get(s, 0) / total if total else 0.0) for s in ("train", "valid", "test")},
-        "cold_views": {s: cold.get(s, 0) for s in ("valid", "test")},
+        **{f"{s}_views": counts.get(s, 0) for s in SPLITS},
+        **{f"{s}_fraction": (counts.get(s, 0) / total if total else 0.0) for s in SPLITS},
         "cold_share": (sum(cold.values()) / evaluated) if evaluated else 0.0,
         "test_cold_share": (cold.get("test", 0) / counts["test"]) if counts.get("test") else 0.0,
+        "settings": params,
     }

@@ -22,9 +22,13 @@ compared AS (
             lambda i: CASE WHEN i < target_slot THEN 1 WHEN i = skip_segment THEN 0 ELSE -1 END
         ) AS ours
     FROM source
+),
+counts AS (
+    SELECT
+        count(*) AS views_with_source_label,
+        count(*) FILTER (WHERE given = ours) AS matching,
+        min(view_id) FILTER (WHERE given IS DISTINCT FROM ours) AS first_mismatch_view_id
+    FROM compared
 )
-SELECT
-    count(*) AS views_with_source_label,
-    count(*) FILTER (WHERE given = ours) AS matching,
-    min(view_id) FILTER (WHERE given IS DISTINCT FROM ours) AS first_mismatch_view_id
-FROM compared;
+-- passed: every label the log carries matches ours (also when the log carries none).
+SELECT matching = views_with_source_label AS passed, * FROM counts;

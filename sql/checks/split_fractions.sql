@@ -1,4 +1,5 @@
--- Share of examples per split against the protocol's nominal fractions.
+-- Share of examples per split against the protocol's nominal fractions (as recorded in split_settings).
+-- passed: there are examples, every split name is known, and each share is within the tolerance.
 WITH counts AS (
     SELECT
         count(*) AS examples,
@@ -9,16 +10,25 @@ WITH counts AS (
         count(*) FILTER (WHERE cold_video) AS cold,
         count(*) FILTER (WHERE split <> 'train') AS evaluated
     FROM splits
+),
+shares AS (
+    SELECT
+        c.*,
+        c.train / nullif(c.examples, 0) AS train_share,
+        c.valid / nullif(c.examples, 0) AS valid_share,
+        c.test / nullif(c.examples, 0) AS test_share,
+        c.cold / nullif(c.evaluated, 0) AS cold_share,
+        s.protocol,
+        s.train_fraction,
+        s.valid_fraction,
+        s.test_fraction,
+        s.tolerance
+    FROM counts AS c, split_settings AS s
 )
 SELECT
-    c.*,
-    c.train / nullif(c.examples, 0) AS train_share,
-    c.valid / nullif(c.examples, 0) AS valid_share,
-    c.test / nullif(c.examples, 0) AS test_share,
-    c.cold / nullif(c.evaluated, 0) AS cold_share,
-    s.protocol,
-    s.train_fraction,
-    s.valid_fraction,
-    s.test_fraction,
-    s.tolerance
-FROM counts AS c, split_settings AS s;
+    coalesce(examples > 0 AND unknown_split = 0
+             AND abs(train_share - train_fraction) <= tolerance + 1e-12
+             AND abs(valid_share - valid_fraction) <= tolerance + 1e-12
+             AND abs(test_share - test_fraction) <= tolerance + 1e-12, false) AS passed,
+    *
+FROM shares;

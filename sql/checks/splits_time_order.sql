@@ -11,8 +11,11 @@ WITH per_user AS (
     JOIN skip_labels AS l USING (view_id)
     WHERE s.protocol = 'temporal'
     GROUP BY s.user_id
+),
+counts AS (
+    SELECT
+        count(*) AS users,
+        count(*) FILTER (WHERE last_train >= first_later OR last_valid >= first_test) AS users_overlapping
+    FROM per_user
 )
-SELECT
-    count(*) AS users,
-    count(*) FILTER (WHERE last_train >= first_later OR last_valid >= first_test) AS users_overlapping
-FROM per_user;
+SELECT users_overlapping = 0 AS passed, * FROM counts;

@@ -1,0 +1,1 @@
+"""The demo group: the simulated world the default run reads."""

@@ -1,0 +1,1 @@
+"""The warehouse group: interaction log -> interactions, skip labels, user histories, splits, views."""

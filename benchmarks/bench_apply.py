@@ -26,9 +26,10 @@ import pandas as pd
 from seg_pipeline.apply.batch import batch_requests
 from seg_pipeline.apply.latent import latent_agreement
 from seg_pipeline.apply.models import ModelRef, load_model_ref, resolve_model
-from seg_pipeline.apply.scoring import read_trained_models, score_pair, score_requests
+from seg_pipeline.apply.scoring import score_pair, score_requests
 from seg_pipeline.paths import DataLayout, resolve_home
 from seg_pipeline.warehouse.db import connect
+from seg_pipeline.warehouse.tables import read_trained_models
 
 
 def rounded(values: dict) -> dict:

@@ -16,6 +16,8 @@ from typing import Optional, Sequence
 
 from seg_pipeline.apply.edits import EditRule
 from seg_pipeline.apply.errors import ApplyError
+from seg_pipeline.contract import MODALITIES, SEGMENT_SECONDS
+from seg_pipeline.devices import DEVICES_HELP
 from seg_pipeline.errors import ConfigError, WarehouseBusyError
 from seg_pipeline.paths import DataLayout, resolve_home
 
@@ -27,15 +29,15 @@ def _common(parser: argparse.ArgumentParser) -> None:
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--run-id", default=None, help="MLflow run id of a trained model (default: the latest)")
     which.add_argument("--checkpoint", default=None, help="a checkpoint file written by segment_interest_model")
-    parser.add_argument("--modality", default="auto", choices=["auto", "id", "visual", "both"],
+    parser.add_argument("--modality", default="auto", choices=["auto", *MODALITIES],
                         help="which trained model (auto: both, else visual, else id)")
     parser.add_argument("--before-ms", type=int, default=None,
-                        help="history = the user's views strictly before this time_ms (default: every logged "
-                             "view); a logged view's own time_ms reproduces the inputs it was scored with")
-    parser.add_argument("--history-length", type=int, default=20, help="past views in the history (default 20)")
+                        help="history = the user's views strictly before this time_ms, as many as user_histories "
+                             "keeps (default: after every logged view); a logged view's own time_ms reproduces "
+                             "the inputs it was scored with")
     parser.add_argument("--require-known-user", action="store_true",
                         help="fail for a user without logged views instead of the history-free fallback")
-    parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+    parser.add_argument("--device", default="auto", help=DEVICES_HELP + " (default: auto)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
@@ -51,21 +53,24 @@ def build_parser() -> argparse.ArgumentParser:
     _common(edits)
     defaults = EditRule()
     edits.add_argument("--low-quantile", type=float, default=defaults.low_quantile,
-                       help="a segment is low when its score <= this quantile of the video's scores (default 0.25)")
+                       help="a segment is low when its score <= this quantile of the video's scores "
+                            "(default %(default)s)")
     edits.add_argument("--margin", type=float, default=defaults.margin,
-                       help="... and < the video's median score minus this margin (default 0)")
+                       help="... and < the video's median score minus this margin (default %(default)s)")
     edits.add_argument("--min-segments", type=int, default=defaults.min_segments,
-                       help="shortest span to suggest, in 5-s segments (default 1)")
+                       help=f"shortest span to suggest, in {SEGMENT_SECONDS:g}-s segments (default %(default)s)")
     return parser
 
 
 def _score(args):
-    from seg_pipeline.apply.scoring import score_pair
+    from seg_pipeline.apply.scoring import score_pair, warehouse_or_error
+    from seg_pipeline.devices import resolve_device
 
     layout = DataLayout(resolve_home(args.home))
+    warehouse_or_error(layout)  # before torch is imported: the common mistake fails fast
     return score_pair(layout, args.user, args.video, before_ms=args.before_ms, modality=args.modality,
-                      run_id=args.run_id, checkpoint=args.checkpoint, history_length=args.history_length,
-                      device=args.device, require_known_user=args.require_known_user)
+                      run_id=args.run_id, checkpoint=args.checkpoint, device=resolve_device(args.device, "--device"),
+                      require_known_user=args.require_known_user)
 
 
 def _header(result) -> list[str]:
@@ -134,7 +139,7 @@ def cmd_suggest_edits(args) -> str:
     spans = low_interest_spans(result.interest, result.video.duration_s, rule,
                                result.leave_probability[: result.n_segments])
     if args.json:
-        return json.dumps({**result.to_dict(), "rule": rule.__dict__, "spans": [s.to_dict() for s in spans]},
+        return json.dumps({**result.to_dict(), "rule": rule.params(), "spans": [s.to_dict() for s in spans]},
                           indent=2)
     lines = _header(result) + [
         f"rule: score <= the {rule.low_quantile:g} quantile of this video's segment scores and < median - "

@@ -13,13 +13,13 @@ from pathlib import Path
 from dagster import DagsterInstance, materialize
 
 from seg_pipeline.paths import DataLayout
-from seg_pipeline.resources import DataHome, LogSource, MlflowTracking, VideoSource
+from seg_pipeline.resources import DataHome, LogSource, MlflowTracking, RunSettings, VideoSource
 from seg_pipeline.warehouse.db import connect
 
 WORLD = {"size": "tiny", "n_videos": 8, "n_users": 6, "views_per_user": 15, "seed": 0}
 MODALITIES = ("id", "both")
 MODEL = {"d": 8, "layers": 1, "heads": 1, "r": 2, "epochs": 2, "batch_size": 256, "max_history_tokens": 16,
-         "dropout": 0.0, "device": "cpu"}
+         "dropout": 0.0}
 _CACHE: dict[str, "ApplyWorld"] = {}
 
 
@@ -32,18 +32,26 @@ class ApplyWorld:
     def resources(self, **overrides) -> dict:
         root = str(self.layout.root)
         return {"home": DataHome(root=root), "tracking": MlflowTracking(root=root), "log_source": LogSource(),
-                "video_source": VideoSource(), **overrides}
+                "video_source": VideoSource(), "run_settings": RunSettings(device="cpu"), **overrides}
 
 
 def _materialize_world(root: Path) -> None:
-    from seg_pipeline.assets import demo_world as dw, embeddings as em, model as md, videos as vd, warehouse as wh
+    from seg_pipeline.assets.demo.world import demo_world
+    from seg_pipeline.assets.model.training import segment_interest_model
+    from seg_pipeline.assets.videos.raw_videos import raw_videos
+    from seg_pipeline.assets.videos.segment_embeddings import segment_embeddings
+    from seg_pipeline.assets.videos.video_segments import video_segments
+    from seg_pipeline.assets.warehouse.interactions import interactions
+    from seg_pipeline.assets.warehouse.skip_labels import skip_labels
+    from seg_pipeline.assets.warehouse.splits import splits
+    from seg_pipeline.assets.warehouse.user_histories import user_histories
 
     root_s = str(root)
     resources = {"home": DataHome(root=root_s), "log_source": LogSource(), "video_source": VideoSource(),
-                 "tracking": MlflowTracking(root=root_s)}
+                 "tracking": MlflowTracking(root=root_s), "run_settings": RunSettings(device="cpu")}
     result = materialize(
-        [dw.demo_world, vd.raw_videos, vd.video_segments, em.segment_embeddings, wh.interactions, wh.skip_labels,
-         wh.user_histories, wh.splits, md.segment_interest_model],
+        [demo_world, raw_videos, video_segments, segment_embeddings, interactions, skip_labels, user_histories,
+         splits, segment_interest_model],
         resources=resources,
         run_config={"ops": {"demo_world": {"config": WORLD},
                             "segment_interest_model": {"config": {"modalities": list(MODALITIES), **MODEL}}}},

@@ -11,18 +11,20 @@ import pytest
 from dagster import DagsterInstance, materialize
 from PIL import Image
 
-from seg_pipeline.model.config import ModelConfig
-from seg_pipeline.apply.batch import batch_requests, make_suggestions, make_thumbnails, rejected_frame
-from seg_pipeline.apply.edits import EditRule, low_interest_spans
+from seg_pipeline.apply.batch import BatchResult, BatchScores, batch_requests, rejected_frame, write_batch
+from seg_pipeline.apply.edits import EditRule, low_interest_spans, suggestion_rows
 from seg_pipeline.apply.errors import ApplyError
-from seg_pipeline.apply.pairs import PairRequest
 from seg_pipeline.apply.models import resolve_model
-from seg_pipeline.apply.scoring import read_trained_models, score_pair, score_requests
-from seg_pipeline.assets.editing import editing_spans_within_video, editing_suggestions
-from seg_pipeline.assets.thumbnails import user_thumbnail_files_match, user_thumbnails
+from seg_pipeline.apply.pairs import PairRequest
+from seg_pipeline.apply.scoring import score_pair, score_requests
+from seg_pipeline.apply.thumbnails import thumbnail_rows
+from seg_pipeline.assets.downstream.editing import editing_spans_within_video, editing_suggestions
+from seg_pipeline.assets.downstream.thumbnails import user_thumbnail_files_match, user_thumbnails
+from seg_pipeline.model.config import ModelConfig
 from seg_pipeline.model.predict import score_views
-from seg_pipeline.resources import VideoSource
+from seg_pipeline.resources import DataHome, VideoSource
 from seg_pipeline.warehouse.db import connect
+from seg_pipeline.warehouse.tables import read_history_length, read_trained_models
 from seg_pipeline_tests.apply_helpers import apply_world, copy_without_models
 
 ASSETS = [user_thumbnails, editing_suggestions, user_thumbnail_files_match, editing_spans_within_video]
@@ -50,28 +52,35 @@ def _metadata(result, name):
 
 
 @pytest.mark.parametrize("modality", ["id", "both"])
-def test_pair_inputs_reproduce_the_models_own_view_scores(world, modality):
-    """Scored at a logged view's own time, a pair gets exactly the inputs score_views builds for it."""
+@pytest.mark.parametrize("as_logged_view", [True, False], ids=["batch", "one_off"])
+def test_pair_scores_equal_the_models_own_view_scores(world, modality, as_logged_view):
+    """A logged view scored in a batch (its view_id given) and the same (user, video) asked one-off at
+    the view's time (no view_id: the history is assembled from the moment) both get exactly the
+    scores score_views gives that view with the training inputs."""
     views = _query(world, "SELECT l.view_id, l.user_id, l.video_id, l.time_ms FROM splits JOIN skip_labels l "
                           "USING (view_id) ORDER BY view_id")
-    requests = [PairRequest(r.user_id, r.video_id, int(r.time_ms), int(r.view_id)) for r in views.itertuples()]
+    requests = [PairRequest(r.user_id, r.video_id, int(r.time_ms), int(r.view_id) if as_logged_view else None)
+                for r in views.itertuples()]
     scored, rejected, loaded = score_requests(world.layout, requests, modality=modality)
     assert not rejected and len(scored) == len(views) and loaded.modality == modality
     reference = score_views(world.checkpoints[modality], world.layout.warehouse, split=["train", "valid", "test"])
     row = {int(v): i for i, v in enumerate(reference.view_ids)}
-    for s in scored:
-        np.testing.assert_allclose(s.interest, reference.interest[row[s.view_id], : s.n_segments], atol=1e-5)
-        np.testing.assert_allclose(s.skip_scores, reference.scores[row[s.view_id], : s.n_segments + 1], atol=1e-5)
+    for view_id, s in zip(views.view_id, scored):
+        np.testing.assert_allclose(s.interest, reference.interest[row[view_id], : s.n_segments], atol=1e-5)
+        np.testing.assert_allclose(s.skip_scores, reference.scores[row[view_id], : s.n_segments + 1], atol=1e-5)
     # Someone in the world has a history longer than the model's 16 tokens, so the cut-off was exercised.
     assert max(s.context.history_tokens for s in scored) == 16
 
 
-def test_score_now_uses_the_latest_twenty_views(world):
+def test_score_now_uses_the_latest_h_views(world):
+    """H is the history length user_histories was built with (history_settings), not a setting of its own."""
+    with connect(world.layout.warehouse, read_only=True) as con:
+        history_length = read_history_length(con)
     user = _query(world, "SELECT user_id FROM skip_labels GROUP BY 1 ORDER BY count(*) DESC LIMIT 1").user_id[0]
     last = _query(world, "SELECT watched_segments FROM skip_labels WHERE user_id = $u "
-                         "ORDER BY time_ms DESC, view_id DESC LIMIT 20", {"u": user})
+                         "ORDER BY time_ms DESC, view_id DESC LIMIT $h", {"u": user, "h": history_length})
     result = score_pair(world.layout, user, "v00000")
-    assert result.context.history_views == len(last)
+    assert history_length == 20 and result.context.history_views == len(last) == 20
     assert result.context.history_tokens == min(16, int(last.watched_segments.clip(upper=40).sum()))
     assert result.modality == "both" and result.mlflow_run_id == world.run_ids["both"]  # auto: both first
     assert result.fallback == "none" and result.notes == []
@@ -186,6 +195,8 @@ def test_batch_assets_write_thumbnails_and_suggestions(world):
 
     meta = _metadata(result, "user_thumbnails")
     assert meta["thumbnails_written"] == 5 and meta["pairs_requested"] == 5 and meta["pairs_rejected"] == 0
+    assert meta["dagster/row_count"] == 5 and meta["rejected_row_count"] == 0
+    assert meta["preview"].count("](data:image/jpeg;base64,") == 4  # at most four inline previews
     assert meta["modality"] == "both" and meta["mlflow_run_id"] == world.run_ids["both"]
     assert _metadata(result, "editing_suggestions")["spans"] == len(edits)
 
@@ -196,7 +207,7 @@ def test_pairs_without_a_usable_file_are_rejected_with_a_reason(world, tmp_path)
     scored, _, _ = score_requests(world.layout, requests, modality="id")
     gone = dataclasses.replace(scored[0], video=dataclasses.replace(scored[0].video, path=str(tmp_path / "gone.mp4")))
     no_file = dataclasses.replace(scored[1], video=dataclasses.replace(scored[1].video, path=None))
-    rows, rejected = make_thumbnails([gone, no_file], tmp_path / "thumbs")
+    rows, rejected = thumbnail_rows([gone, no_file], tmp_path / "thumbs")
     assert rows.empty and [r.request.view_id for r in rejected] == [requests[0].view_id, requests[1].view_id]
     assert "gone.mp4 is missing" in rejected[0].reason and "has no readable file" in rejected[1].reason
     frame = rejected_frame(rejected)
@@ -204,18 +215,17 @@ def test_pairs_without_a_usable_file_are_rejected_with_a_reason(world, tmp_path)
 
 
 def test_checks_catch_broken_rows(world, tmp_path):
-    from seg_pipeline.assets.thumbnails import write_tables
-    from seg_pipeline.resources import DataHome
-
     home = DataHome(root=str(copy_without_models(world, tmp_path / "tampered").root))
     with connect(world.layout.warehouse, read_only=True) as con:
         requests = batch_requests(con, "valid", 3)
     scored, _, _ = score_requests(world.layout, requests, modality="id")
-    rows, _ = make_thumbnails(scored, tmp_path / "thumbs")
-    edits = make_suggestions(scored, EditRule(low_quantile=1.0))
-    write_tables(home, "user_thumbnails", rows, rejected_frame([]))
-    write_tables(home, "editing_suggestions", edits, rejected_frame([]),
-                 {"low_quantile": 1.0, "margin": 0.0, "min_segments": 1})
+    scores = BatchScores(len(requests), scored, [], None)
+    rows, _ = thumbnail_rows(scored, tmp_path / "thumbs")
+    rule = EditRule(low_quantile=1.0)
+    edits = suggestion_rows(scored, rule)
+    with connect(home.layout.warehouse) as con:
+        write_batch(con, "user_thumbnails", BatchResult(scores, rows, rejected_frame([])))
+        write_batch(con, "editing_suggestions", BatchResult(scores, edits, rejected_frame([])), rule.params())
     assert user_thumbnail_files_match(home=home).passed and editing_spans_within_video(home=home).passed
 
     Path(rows.path[0]).unlink()  # a listed file is gone
@@ -239,10 +249,26 @@ def test_thumbnails_without_videos_or_model_materialise_with_a_note(world, tmp_p
         assert con.execute("SELECT count(*) FROM user_thumbnails").fetchone()[0] == 0
 
     bare = copy_without_models(world, tmp_path / "bare")
-    from seg_pipeline.resources import DataHome
-
     result = materialize(ASSETS, resources=world.resources(home=DataHome(root=str(bare.root))),
                          instance=DagsterInstance.ephemeral())
     assert result.success
     assert "no trained segment-interest model" in _metadata(result, "editing_suggestions")["note"]
     assert _metadata(result, "user_thumbnails")["pairs_scored"] == 0
+
+
+def test_batch_config_is_checked_when_the_run_is_launched(world):
+    from dagster import DagsterInvalidConfigError
+
+    with pytest.raises(DagsterInvalidConfigError):  # not a split: refused before any step runs
+        materialize([editing_suggestions], resources=world.resources(), instance=DagsterInstance.ephemeral(),
+                    run_config={"ops": {"editing_suggestions": {"config": {"split": "holdout"}}}})
+
+
+def test_vectors_from_another_encoder_are_refused(world):
+    """One encoder check (model.inputs.check_vector_encoder) guards one-off scoring as it guards score_views."""
+    from seg_pipeline.apply.models import load_model_ref
+
+    loaded = load_model_ref(resolve_model(world.layout, read_trained_models_of(world.layout), modality="both"))
+    loaded.meta["vector_model"] = "ViT-L-14"
+    with pytest.raises(ApplyError, match=r"segment vectors come from .* trained on ViT-L-14/.*Fix: re-materialise"):
+        score_requests(world.layout, [PairRequest("u0000", "v00000")], loaded=loaded)

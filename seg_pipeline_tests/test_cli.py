@@ -87,8 +87,13 @@ def test_suggest_edits_lists_the_rules_spans(world, capsys):
     expected = low_interest_spans(scores, data["duration_s"], EditRule(low_quantile=0.5))
     assert status == 0 and data["rule"]["low_quantile"] == 0.5
     assert [(s["start_s"], s["end_s"]) for s in data["spans"]] == [(s.start_s, s.end_s) for s in expected]
+    # The default rule (0.25 quantile) on the same scores: the table lists exactly its spans.
+    default_spans = low_interest_spans(scores, data["duration_s"], EditRule())
     status, out, _ = run(capsys, world, "suggest-edits", "--user", "u0000", "--video", "v00000")
-    assert status == 0 and "rule: score <= the 0.25 quantile" in out and ("cut " in out or "no low-interest" in out)
+    cuts = [line for line in out.splitlines() if line.startswith("cut ")]
+    assert status == 0 and "rule: score <= the 0.25 quantile" in out and "no low-interest" not in out
+    assert default_spans and [c.split(" s (")[0] for c in cuts] == [
+        f"cut {span.start_s:.1f}-{span.end_s:.1f}" for span in default_spans]
 
 
 def _assert_one_line_error(status, out, err, *fragments):
@@ -118,6 +123,8 @@ def test_error_paths_end_in_one_line(world, capsys, tmp_path):
                                 "--out", str(tmp_path / "x.gif")), "cannot tell the image format")
     _assert_one_line_error(*run(capsys, world, "suggest-edits", "--user", "u0000", "--video", "v00000",
                                 "--low-quantile", "0"), "'--low_quantile'")
+    _assert_one_line_error(*run(capsys, world, "score", "--user", "u0000", "--video", "v00000",
+                                "--device", "gpu"), "'--device'", "'gpu' is unknown")
     with pytest.raises(SystemExit) as usage:  # argparse: both model selectors at once
         main(["score", "--user", "u", "--video", "v", "--run-id", "r", "--checkpoint", "c"])
     assert usage.value.code == 2

@@ -1,31 +1,88 @@
-"""Downstream outputs for a batch of logged views, as table rows (the assets' pure core).
+"""The batch scaffold every downstream use shares: which pairs, scoring them once, the tables.
 
-A batch is the first `max_pairs` views of a split (by view_id); each pair is scored at its own
-time, so its history is exactly the one the model was evaluated with (`sql/apply_user_history.sql`).
+A batch is the first `max_pairs` views of a split (by view_id). Each pair is scored as the logged
+view it is, with its own `user_histories` row, i.e. exactly the inputs the model was evaluated
+with. A downstream use adds one function that turns a `BatchScores` into its rows
+(`thumbnails.batch_thumbnails`, `edits.batch_suggestions`), one SQL file for its table (plus
+`<table>_rejected`), and a thin asset that calls it and `write_batch`.
 """
 from __future__ import annotations
 
-import re
-from pathlib import Path
-from typing import Sequence
+import time
+from dataclasses import dataclass
+from typing import Mapping, Optional, Sequence
 
 import duckdb
 import pandas as pd
 
-from seg_pipeline.apply.edits import EditRule, low_interest_spans
-from seg_pipeline.apply.errors import ApplyError
+from seg_pipeline.apply.models import PREFERENCE, model_caveats
 from seg_pipeline.apply.pairs import PairRequest
-from seg_pipeline.apply.scoring import PairScore, Rejected
-from seg_pipeline.apply.thumbnails import choose_frame, write_thumbnail
-from seg_pipeline.warehouse.db import run_sql
+from seg_pipeline.apply.scoring import PairScore, Rejected, score_requests
+from seg_pipeline.contract import EVAL_SPLIT, SPLITS
+from seg_pipeline.errors import ConfigError
+from seg_pipeline.paths import DataLayout
+from seg_pipeline.warehouse.db import connect, run_sql, table_exists, write_frames
+from seg_pipeline.warehouse.tables import read_trained_models
 
-THUMBNAIL_COLUMNS = ["view_id", "user_id", "video_id", "segment_idx", "start_s", "end_s", "frame_index",
-                     "time_s", "score", "path", "width", "height", "history_views", "fallback", "modality",
-                     "mlflow_run_id"]
-SUGGESTION_COLUMNS = ["view_id", "user_id", "video_id", "span_idx", "first_segment", "last_segment", "start_s",
-                      "end_s", "seconds", "mean_score", "leave_probability", "n_segments", "duration_s",
-                      "history_views", "fallback", "modality", "mlflow_run_id"]
 REJECTED_COLUMNS = ["view_id", "user_id", "video_id", "reason"]
+MODALITY_CHOICES = ("auto", *PREFERENCE)
+
+
+@dataclass(frozen=True)
+class BatchSpec:
+    """Which pairs and which model: the first `max_pairs` views of `split`, scored with the
+    `modality` model ("auto": both, else visual, else id: the first that was trained)."""
+
+    split: str = EVAL_SPLIT
+    max_pairs: int = 20
+    modality: str = "auto"
+
+    def validate(self, prefix: str = "") -> "BatchSpec":
+        if self.split not in SPLITS:
+            raise ConfigError(prefix + "split", f"'{self.split}' is not a split", f"use one of {', '.join(SPLITS)}")
+        if self.max_pairs < 0:
+            raise ConfigError(prefix + "max_pairs", f"{self.max_pairs} is negative", "use 0 or more, e.g. 20")
+        if self.modality not in MODALITY_CHOICES:
+            raise ConfigError(prefix + "modality", f"'{self.modality}' is unknown", "use auto, both, visual or id")
+        return self
+
+
+@dataclass
+class BatchScores:
+    """Scores of a batch, or why there are none (`note`)."""
+
+    requested: int
+    scored: list[PairScore]
+    rejected: list[Rejected]
+    note: Optional[str]
+    modality: str = "none"
+    mlflow_run_id: Optional[str] = None
+    model_source: str = "none"
+    seconds: float = 0.0
+    caveats: tuple[str, ...] = ()
+
+    def summary(self, spec: BatchSpec) -> dict:
+        """Plain values for the asset's metadata (the same keys for every downstream use)."""
+        return {
+            "split": spec.split,
+            "pairs_requested": self.requested,
+            "pairs_scored": len(self.scored),
+            "pairs_history_free": sum(s.context.history_free for s in self.scored),
+            "modality": self.modality,
+            "model": self.model_source,
+            "mlflow_run_id": str(self.mlflow_run_id),
+            "scoring_seconds": round(self.seconds, 3),
+            "model_caveats": " ".join(self.caveats) or "none",
+        }
+
+
+@dataclass
+class BatchResult:
+    """A downstream use's rows for a batch, the pairs it could not serve, and the scores behind them."""
+
+    scores: BatchScores
+    rows: pd.DataFrame
+    rejected: pd.DataFrame
 
 
 def batch_requests(con: duckdb.DuckDBPyConnection, split: str, max_pairs: int) -> list[PairRequest]:
@@ -33,9 +90,20 @@ def batch_requests(con: duckdb.DuckDBPyConnection, split: str, max_pairs: int) -
     return [PairRequest(str(u), str(v), int(t), int(view_id)) for view_id, u, v, t in rows]
 
 
-def safe_name(text: str) -> str:
-    """A file-name-safe rendering of an id (ids come from logs and may hold anything)."""
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", str(text))[:80] or "_"
+def score_batch(layout: DataLayout, spec: BatchSpec, device: str = "cpu") -> BatchScores:
+    """Score the batch; no trained model or no views give an empty batch with a note."""
+    started = time.perf_counter()
+    with connect(layout.warehouse, read_only=True) as con:
+        trained = read_trained_models(con)
+        requests = batch_requests(con, spec.split, spec.max_pairs) if table_exists(con, "splits") else []
+    if trained.empty:
+        return BatchScores(len(requests), [], [], "no trained segment-interest model (trained_models is empty)")
+    if not requests:
+        return BatchScores(0, [], [], f"no '{spec.split}' views to work on")
+    modality = None if spec.modality == "auto" else spec.modality
+    scored, rejected, loaded = score_requests(layout, requests, modality=modality, device=device)
+    return BatchScores(len(requests), scored, rejected, None, loaded.modality, loaded.ref.mlflow_run_id,
+                       loaded.ref.source, time.perf_counter() - started, tuple(model_caveats(loaded)))
 
 
 def rejected_frame(rejected: Sequence[Rejected]) -> pd.DataFrame:
@@ -43,40 +111,7 @@ def rejected_frame(rejected: Sequence[Rejected]) -> pd.DataFrame:
                         columns=REJECTED_COLUMNS)
 
 
-def make_thumbnails(scored: Sequence[PairScore], out_dir: Path, suffix: str = ".jpg") -> tuple[pd.DataFrame, list[Rejected]]:
-    """Write one thumbnail per scored pair; pairs without a readable file are rejected, not lost."""
-    rows, rejected = [], []
-    for s in scored:
-        request = s.context.request
-        if not s.video.has_file:
-            rejected.append(Rejected(request, f"video '{s.video_id}' has no readable file in `videos` "
-                                              "(see video_errors): nothing to take a frame from"))
-            continue
-        choice = choose_frame(s.interest, s.video.duration_ms, s.video.fps, s.video.n_frames)
-        name = f"{safe_name(s.user_id)}__{safe_name(s.video_id)}__{s.view_id}{suffix}"
-        try:
-            path = write_thumbnail(s.video.path, choice.frame_index, out_dir / name, s.video.decoder or "decord")
-        except ApplyError as exc:
-            rejected.append(Rejected(request, exc.problem))
-            continue
-        from PIL import Image
-
-        with Image.open(path) as image:
-            width, height = image.size
-        start_s, end_s = s.segment_bounds()[choice.segment_idx]
-        rows.append((s.view_id, s.user_id, s.video_id, choice.segment_idx, start_s, end_s, choice.frame_index,
-                     choice.time_s, choice.score, str(path), width, height, s.context.history_views, s.fallback,
-                     s.modality, s.mlflow_run_id))
-    return pd.DataFrame(rows, columns=THUMBNAIL_COLUMNS), rejected
-
-
-def make_suggestions(scored: Sequence[PairScore], rule: EditRule) -> pd.DataFrame:
-    """One row per suggested span; pairs without a low-interest span contribute no row."""
-    rows = []
-    for s in scored:
-        spans = low_interest_spans(s.interest, s.video.duration_s, rule, s.leave_probability[: s.n_segments])
-        for k, span in enumerate(spans):
-            rows.append((s.view_id, s.user_id, s.video_id, k, span.first_segment, span.last_segment, span.start_s,
-                         span.end_s, span.seconds, span.mean_score, span.leave_probability, s.n_segments,
-                         s.video.duration_s, s.context.history_views, s.fallback, s.modality, s.mlflow_run_id))
-    return pd.DataFrame(rows, columns=SUGGESTION_COLUMNS)
+def write_batch(con: duckdb.DuckDBPyConnection, table: str, result: BatchResult,
+                params: Optional[Mapping] = None) -> None:
+    """Replace `table` (sql/<table>.sql, with `params`) and `<table>_rejected` in one transaction."""
+    write_frames(con, [(table, result.rows, params), (f"{table}_rejected", result.rejected, None)])

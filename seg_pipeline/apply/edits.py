@@ -10,17 +10,28 @@ interpolation, numpy's default) of the N scores, segment i is low when
 The first condition keeps suggestions to the bottom of the video; the second means a flat video
 (every score equal, or a one-segment video) gets no suggestion at all, and `margin` (in score
 units, default 0) asks for a clearer gap. Maximal runs of consecutive low segments become spans;
-spans shorter than `min_segments` segments are dropped. A span covers [5 first, min(5 (last + 1),
-duration)) seconds, the same segment boundaries as the rest of the pipeline (SPEC 1).
+spans shorter than `min_segments` segments are dropped. A span covers [t first, min(t (last + 1),
+duration)) seconds with t = SEGMENT_SECONDS, the same segment boundaries as the rest of the
+pipeline (SPEC 1). `batch_suggestions` applies the rule to a scored batch (the
+`editing_suggestions` asset).
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Sequence
 
 import numpy as np
+import pandas as pd
 
+from seg_pipeline.apply.batch import BatchResult, BatchSpec, rejected_frame, score_batch
+from seg_pipeline.apply.scoring import PairScore
+from seg_pipeline.contract import SEGMENT_SECONDS
 from seg_pipeline.errors import ConfigError
-from seg_pipeline.evaluation.metrics import SEGMENT_SECONDS
+from seg_pipeline.paths import DataLayout
+
+SUGGESTION_COLUMNS = ["view_id", "user_id", "video_id", "span_idx", "first_segment", "last_segment", "start_s",
+                      "end_s", "seconds", "mean_score", "leave_probability", "n_segments", "duration_s",
+                      "history_views", "fallback", "modality", "mlflow_run_id"]
 
 
 @dataclass(frozen=True)
@@ -40,8 +51,12 @@ class EditRule:
                               "use 0 or a positive gap below the median, in score units")
         if self.min_segments < 1:
             raise ConfigError(f"{prefix}min_segments", f"{self.min_segments} is below 1",
-                              "use 1 or more 5-s segments")
+                              f"use 1 or more {SEGMENT_SECONDS:g}-s segments")
         return self
+
+    def params(self) -> dict:
+        """The rule as bound parameters of sql/editing_suggestions.sql (each row says how it was found)."""
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -115,3 +130,21 @@ def low_interest_spans(
             ))
         i = j + 1
     return spans
+
+
+def suggestion_rows(scored: Sequence[PairScore], rule: EditRule) -> pd.DataFrame:
+    """One row per suggested span of each scored pair; pairs without a low-interest span add none."""
+    rows = []
+    for s in scored:
+        spans = low_interest_spans(s.interest, s.video.duration_s, rule, s.leave_probability[: s.n_segments])
+        for k, span in enumerate(spans):
+            rows.append((s.view_id, s.user_id, s.video_id, k, span.first_segment, span.last_segment, span.start_s,
+                         span.end_s, span.seconds, span.mean_score, span.leave_probability, s.n_segments,
+                         s.video.duration_s, s.context.history_views, s.fallback, s.modality, s.mlflow_run_id))
+    return pd.DataFrame(rows, columns=SUGGESTION_COLUMNS)
+
+
+def batch_suggestions(layout: DataLayout, spec: BatchSpec, rule: EditRule, device: str = "cpu") -> BatchResult:
+    """Score the batch and list each pair's low-interest spans."""
+    scores = score_batch(layout, spec, device)
+    return BatchResult(scores, suggestion_rows(scores.scored, rule), rejected_frame(scores.rejected))

@@ -19,10 +19,10 @@ from typing import Optional
 import pandas as pd
 
 from seg_pipeline.apply.errors import ApplyError
-from seg_pipeline.model.config import MODALITIES
+from seg_pipeline.contract import MODALITIES, modality_parts
 from seg_pipeline.paths import DataLayout
 
-PREFERENCE = ("both", "visual", "id")
+PREFERENCE = MODALITIES[::-1]  # "auto" takes the first trained of these: both, visual, id
 MODEL_STAGE = "segment_interest_model"  # the tag segment_interest_model puts on its MLflow runs
 TRAIN_HINT = ("materialise segment_interest_model (`dagster job execute -m seg_pipeline.definitions "
               "-j full_pipeline`), or pass --checkpoint PATH")
@@ -51,11 +51,11 @@ class LoadedModel:
 
     @property
     def uses_vectors(self) -> bool:
-        return self.modality in ("visual", "both")
+        return "visual" in modality_parts(self.modality)
 
     @property
     def uses_ids(self) -> bool:
-        return self.modality in ("id", "both")
+        return "id" in modality_parts(self.modality)
 
 
 def model_caveats(loaded: LoadedModel) -> list[str]:

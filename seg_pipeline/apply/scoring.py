@@ -12,18 +12,18 @@ from pathlib import Path
 from typing import Iterator, Optional, Sequence
 
 import duckdb
-
 import numpy as np
-import pandas as pd
 
 from seg_pipeline.apply.errors import ApplyError
 from seg_pipeline.apply.models import LoadedModel, load_model_ref, model_caveats, resolve_model
 from seg_pipeline.apply.pairs import PairContext, PairRequest, VideoFacts, build_pair_inputs, load_video_facts
+from seg_pipeline.contract import SEGMENT_SECONDS
 from seg_pipeline.errors import WarehouseBusyError
-from seg_pipeline.evaluation.metrics import SEGMENT_SECONDS, expected_watch_time_s, leave_distribution
+from seg_pipeline.evaluation.metrics import expected_watch_time_s, leave_distribution
+from seg_pipeline.model.inputs import VectorMismatchError, check_vector_encoder, load_segment_vectors
 from seg_pipeline.paths import DataLayout
-from seg_pipeline.warehouse.db import connect, table_exists
-from seg_pipeline.warehouse.histories import DEFAULT_HISTORY_LENGTH
+from seg_pipeline.warehouse.db import connect
+from seg_pipeline.warehouse.tables import read_trained_models
 
 PIPELINE_HINT = "`dagster job execute -m seg_pipeline.definitions -j full_pipeline`"
 
@@ -133,12 +133,6 @@ def read_only(layout: DataLayout) -> Iterator[duckdb.DuckDBPyConnection]:
                          "then retry") from exc
 
 
-def read_trained_models(con) -> pd.DataFrame:
-    if not table_exists(con, "trained_models"):
-        return pd.DataFrame(columns=["modality", "checkpoint_path", "mlflow_run_id"])
-    return con.execute("SELECT * FROM trained_models").df()
-
-
 def pair_notes(ctx: PairContext, loaded: LoadedModel) -> list[str]:
     """Plain sentences for what the model could not know about this pair."""
     user, video = ctx.request.user_id, ctx.request.video_id
@@ -162,18 +156,18 @@ def pair_notes(ctx: PairContext, loaded: LoadedModel) -> list[str]:
     return notes
 
 
-def _check_vectors(loaded: LoadedModel, vectors) -> None:
+def _usable_vectors(con: duckdb.DuckDBPyConnection, loaded: LoadedModel):
+    """The warehouse's segment vectors when the model uses them (and was trained on their encoder)."""
     if not loaded.uses_vectors:
-        return
+        return None
+    vectors = load_segment_vectors(con)
     if vectors is None:
         raise ApplyError(f"the '{loaded.modality}' model needs segment_embeddings, which this warehouse lacks",
                          "use --modality id, or materialise segment_embeddings")
-    meta = loaded.meta
-    trained_on = (meta.get("vector_model"), meta.get("vector_weights"), meta.get("vector_dim"))
-    if (vectors.model, vectors.weights, vectors.dim) != trained_on:
-        raise ApplyError(f"segment vectors come from {vectors.model}/{vectors.weights} (dim {vectors.dim}) but the "
-                         f"model was trained on {trained_on[0]}/{trained_on[1]} (dim {trained_on[2]})",
-                         "re-materialise segment_interest_model on the current embeddings")
+    try:
+        return check_vector_encoder(loaded.meta, vectors)
+    except VectorMismatchError as exc:
+        raise ApplyError(exc.problem, exc.fix) from exc
 
 
 def score_requests(
@@ -183,19 +177,15 @@ def score_requests(
     modality: Optional[str] = None,
     run_id: Optional[str] = None,
     checkpoint: Optional[str] = None,
-    history_length: int = DEFAULT_HISTORY_LENGTH,
     device: str = "cpu",
 ) -> tuple[list[PairScore], list[Rejected], LoadedModel]:
     """Score every request whose video the warehouse knows; the rest come back as Rejected.
 
-    Without `loaded`, the model is resolved (see seg_pipeline.apply.models) and loaded here.
+    Without `loaded`, the model is resolved (see seg_pipeline.apply.models) and loaded on `device`.
     """
     from seg_pipeline.model.batches import ViewTensors
-    from seg_pipeline.model.inputs import load_segment_vectors
     from seg_pipeline.model.predict import predict_tensors
 
-    if history_length < 0:
-        raise ApplyError(f"history length {history_length} is negative", "use 20 (the pipeline's default) or 0")
     if loaded is None:  # resolve with the warehouse closed: MLflow lookups take seconds
         with read_only(layout) as con:
             trained = read_trained_models(con)
@@ -205,10 +195,9 @@ def score_requests(
         rejected = [Rejected(r, f"unknown video '{r.video_id}': not in the warehouse's videos or interactions")
                     for r in requests if str(r.video_id) not in facts]
         kept = [r for r in requests if str(r.video_id) in facts]
-        vectors = load_segment_vectors(con) if loaded.uses_vectors else None
-        _check_vectors(loaded, vectors)
+        vectors = _usable_vectors(con, loaded)
         inputs, contexts = build_pair_inputs(con, kept, facts, loaded.vocab,
-                                             loaded.model.config.max_history_tokens, vectors, history_length)
+                                             loaded.model.config.max_history_tokens, vectors)
 
     if loaded.uses_vectors:
         without = [i for i, c in enumerate(contexts) if not c.video_has_vectors]
@@ -247,7 +236,6 @@ def score_pair(
     modality: Optional[str] = None,
     run_id: Optional[str] = None,
     checkpoint: Optional[str] = None,
-    history_length: int = DEFAULT_HISTORY_LENGTH,
     device: str = "cpu",
     require_known_user: bool = False,
 ) -> PairScore:
@@ -262,8 +250,7 @@ def score_pair(
         raise ApplyError(f"unknown video '{video_id}': not in the warehouse's videos or interactions",
                          "check the id: `SELECT video_id FROM videos` (or interactions) in the warehouse")
     scored, rejected, _ = score_requests(layout, [PairRequest(str(user_id), str(video_id), before_ms)],
-                                         modality=modality, run_id=run_id, checkpoint=checkpoint,
-                                         history_length=history_length, device=device)
+                                         modality=modality, run_id=run_id, checkpoint=checkpoint, device=device)
     if rejected:
         raise ApplyError(rejected[0].reason, "materialise segment_embeddings for this video, or use --modality id")
     result = scored[0]

@@ -4,6 +4,9 @@ Every view becomes fixed-size integer arrays (ids, positions, rows into one flat
 vectors) so a batch is a handful of gathers. Ids map through vocabularies built from *train* views
 only; anything else (a cold video, a user first seen in test) maps to one shared OOV index, so the
 `id` model cannot memorise videos it should not know.
+
+History tokens come from one statement, sql/model_history_tokens.sql, for training and for one-off
+scoring of any (user, video, moment) alike (`load_history`), so the two cannot drift apart.
 """
 from __future__ import annotations
 
@@ -14,12 +17,12 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from seg_pipeline.evaluation.metrics import N_SEGMENTS_MAX
+from seg_pipeline.contract import MAX_SEGMENTS, SPLITS
 from seg_pipeline.warehouse.db import run_sql, sql_text, table_exists
+from seg_pipeline.warehouse.tables import read_history_length
 
 PAD_INDEX = 0
 OOV_INDEX = 1
-SPLITS = ("train", "valid", "test")
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,7 @@ class SegmentVectors:
     def rows_for(self, video_ids: np.ndarray, segment_idx: np.ndarray) -> np.ndarray:
         """Row of each (video, segment), 0 when the video or that segment has no vector.
 
-        `segment_idx` may carry extra trailing axes (e.g. (n, 40) for n videos).
+        `segment_idx` may carry extra trailing axes (e.g. (n, MAX_SEGMENTS) for n videos).
         """
         which = self.video_ids.get_indexer(pd.Index(np.asarray(video_ids, dtype=object)))
         segment_idx = np.asarray(segment_idx, dtype=np.int64)
@@ -106,7 +109,7 @@ class ViewInputs:
     hist_recency: np.ndarray  # (n, M) 0 = the segment seen last
     hist_len: np.ndarray  # (n,)
     hist_rows: np.ndarray  # (n, M) rows into vectors.matrix (0 = none)
-    seg_rows: np.ndarray  # (n, N_SEGMENTS_MAX) rows of the target video's segments (0 = none)
+    seg_rows: np.ndarray  # (n, MAX_SEGMENTS) rows of the target video's segments (0 = none)
     vocab: Vocab
     vectors: Optional[SegmentVectors] = None
     notes: dict = field(default_factory=dict)
@@ -151,22 +154,103 @@ def load_segment_vectors(con: duckdb.DuckDBPyConnection) -> Optional[SegmentVect
     codes, uniques = pd.factorize(np.asarray(table.column("video_id").to_pylist(), dtype=object))
     segment_idx = table.column("segment_idx").to_numpy().astype(np.int64)
     count = np.zeros(len(uniques), dtype=np.int64)
-    np.maximum.at(count, codes, np.minimum(segment_idx, N_SEGMENTS_MAX - 1) + 1)
+    np.maximum.at(count, codes, np.minimum(segment_idx, MAX_SEGMENTS - 1) + 1)
     base = 1 + np.concatenate([[0], np.cumsum(count)[:-1]])
     matrix = np.zeros((1 + int(count.sum()), vectors.shape[1]), dtype=np.float32)
-    keep = segment_idx < N_SEGMENTS_MAX
+    keep = segment_idx < MAX_SEGMENTS
     matrix[base[codes[keep]] + segment_idx[keep]] = vectors[keep]
     return SegmentVectors(matrix=matrix, video_ids=pd.Index(uniques), base=base, count=count,
                           model=str(model), weights=str(weights))
 
 
-def _history_tokens(con, splits: Sequence[str], max_tokens: int) -> dict[str, np.ndarray]:
-    if max_tokens == 0 or not table_exists(con, "user_histories"):
-        empty = np.zeros(0, dtype=np.int64)
-        return {"view_id": empty, "video_id": np.zeros(0, dtype=object), "segment_idx": empty,
-                "left_here": np.zeros(0, dtype=bool), "recency": empty, "token_idx": empty}
-    cols = run_sql(con, "model_history_tokens", {"splits": list(splits), "max_tokens": max_tokens}).fetchnumpy()
-    return {k: np.asarray(v) for k, v in cols.items()}
+class VectorMismatchError(ValueError):
+    """Segment vectors a checkpoint cannot use: none at all, or made by another encoder than the
+    one it was trained on (a CLIP model's vectors mean nothing to a model trained on another's)."""
+
+    def __init__(self, problem: str, fix: str):
+        self.problem, self.fix = problem, fix
+        super().__init__(f"{problem}. Fix: {fix}")
+
+
+def check_vector_encoder(meta: dict, vectors: Optional[SegmentVectors]) -> SegmentVectors:
+    """The vectors, if they come from the encoder (model, weights, dim) the checkpoint's `meta`
+    records; the one check before a visual model scores (training inputs and one-off scoring)."""
+    if vectors is None:
+        raise VectorMismatchError("the warehouse has no segment_embeddings for this visual model",
+                                  "materialise segment_embeddings, or use an id model")
+    trained_on = (meta.get("vector_model"), meta.get("vector_weights"), meta.get("vector_dim"))
+    if (vectors.model, vectors.weights, vectors.dim) != trained_on:
+        raise VectorMismatchError(f"segment vectors come from {vectors.model}/{vectors.weights} (dim {vectors.dim}) "
+                                  f"but the model was trained on {trained_on[0]}/{trained_on[1]} (dim {trained_on[2]})",
+                                  "re-materialise segment_interest_model on the current embeddings")
+    return vectors
+
+
+@dataclass
+class HistoryArrays:
+    """History tokens of n requests as left-aligned (n, M) arrays, padded with 0."""
+
+    video_idx: np.ndarray  # vocabulary index of each token's video
+    pos: np.ndarray  # segment index of each token
+    recency: np.ndarray  # 0 = the segment seen last
+    rows: np.ndarray  # rows into vectors.matrix (0 = none)
+    left: np.ndarray  # 1 where that earlier view ended (not a full watch)
+    length: np.ndarray  # (n,) tokens kept
+    views: np.ndarray  # (n,) past views in the history (before the token cut)
+
+
+def history_requests(view_ids=None, user_ids=None, before_ms=None) -> pd.DataFrame:
+    """The relation sql/model_history_tokens.sql reads: request_id = row number; a logged view gives
+    its view_id, any other pair its user and moment (before_ms None = after the whole log)."""
+    n = len(view_ids if view_ids is not None else user_ids)
+
+    def column(values, dtype: str):
+        return pd.array([None] * n if values is None else values, dtype=dtype)
+
+    return pd.DataFrame({"request_id": np.arange(n, dtype=np.int64), "view_id": column(view_ids, "Int64"),
+                         "user_id": column(user_ids, "string"), "before_ms": column(before_ms, "Int64")})
+
+
+def load_history(con: duckdb.DuckDBPyConnection, requests: pd.DataFrame, max_tokens: int, vocab: Vocab,
+                 vectors: Optional[SegmentVectors]) -> HistoryArrays:
+    """History tokens of each request (see `history_requests`) through sql/model_history_tokens.sql."""
+    n, m = len(requests), max_tokens
+    arrays = {name: np.zeros((n, m), dtype=np.int64) for name in ("video_idx", "pos", "recency", "rows", "left")}
+    length, views = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    if n == 0 or m == 0 or not table_exists(con, "user_histories"):
+        return HistoryArrays(**arrays, length=length, views=views)
+    # H matters only for pairs that are not logged views (their history is assembled from user_histories).
+    # A cursor: the reader's fetchone() would leave this connection with an unfinished result.
+    history_length = read_history_length(con.cursor()) if requests["view_id"].isna().any() else 0
+    con.register("history_requests", requests)
+    try:
+        tokens = run_sql(con, "model_history_tokens", {"max_tokens": m, "max_segments": MAX_SEGMENTS,
+                                                       "history_length": history_length}).fetchnumpy()
+    finally:
+        con.unregister("history_requests")
+    r = np.asarray(tokens["request_id"]).astype(np.int64)
+    t = np.asarray(tokens["token_idx"]).astype(np.int64)
+    token_videos = np.asarray(tokens["video_id"]).astype(object)
+    token_segments = np.asarray(tokens["segment_idx"]).astype(np.int64)
+    arrays["video_idx"][r, t] = vocab.video_index(token_videos)
+    arrays["pos"][r, t] = token_segments
+    arrays["recency"][r, t] = np.asarray(tokens["recency"]).astype(np.int64)
+    arrays["left"][r, t] = np.asarray(tokens["left_here"]).astype(np.int64)
+    if vectors is not None:
+        arrays["rows"][r, t] = vectors.rows_for(token_videos, token_segments)
+    np.add.at(length, r, 1)
+    views[r] = np.asarray(tokens["history_views"]).astype(np.int64)
+    return HistoryArrays(**arrays, length=length, views=views)
+
+
+def target_segment_rows(vectors: Optional[SegmentVectors], video_ids: np.ndarray, n_segments: np.ndarray) -> np.ndarray:
+    """(n, MAX_SEGMENTS) rows of each target video's real segments (0 = no vector, or padding)."""
+    n = len(video_ids)
+    if vectors is None:
+        return np.zeros((n, MAX_SEGMENTS), dtype=np.int64)
+    slots = np.arange(MAX_SEGMENTS)[None, :]
+    rows = vectors.rows_for(np.asarray(video_ids, dtype=object), np.broadcast_to(slots, (n, MAX_SEGMENTS)))
+    return np.where(slots < np.asarray(n_segments)[:, None], rows, 0).astype(np.int64)
 
 
 def load_view_inputs(
@@ -192,8 +276,8 @@ def load_view_inputs(
     n = cols["view_id"].shape[0]
     n_segments = cols["n_segments"].astype(np.int64)
     target = cols["target_slot"].astype(np.int64)
-    if n and (n_segments.min() < 1 or n_segments.max() > N_SEGMENTS_MAX):
-        raise ValueError(f"skip_labels has n_segments outside 1..{N_SEGMENTS_MAX}; "
+    if n and (n_segments.min() < 1 or n_segments.max() > MAX_SEGMENTS):
+        raise ValueError(f"skip_labels has n_segments outside 1..{MAX_SEGMENTS}; "
                          "out-of-scope videos must be rejected upstream")
     if n and ((target < 0) | (target > n_segments)).any():
         raise ValueError("skip_labels has a target_slot outside 0..n_segments")
@@ -212,35 +296,11 @@ def load_view_inputs(
     if not use_vectors:
         vectors = None
 
-    m = max_history_tokens
-    hist_video_idx = np.zeros((n, m), dtype=np.int64)
-    hist_pos = np.zeros((n, m), dtype=np.int64)
-    hist_recency = np.zeros((n, m), dtype=np.int64)
-    hist_rows = np.zeros((n, m), dtype=np.int64)
-    hist_left = np.zeros((n, m), dtype=np.int64)
-    hist_len = np.zeros(n, dtype=np.int64)
-    tokens = _history_tokens(con, splits, m)
-    row_of_view = pd.Index(cols["view_id"]).get_indexer(tokens["view_id"])
-    present = row_of_view >= 0
-    r = row_of_view[present]
-    t = tokens["token_idx"][present].astype(np.int64)
-    token_videos = tokens["video_id"][present].astype(object)
-    token_segments = tokens["segment_idx"][present].astype(np.int64)
-    hist_video_idx[r, t] = vocab.video_index(token_videos)
-    hist_pos[r, t] = token_segments
-    hist_recency[r, t] = tokens["recency"][present].astype(np.int64)
-    hist_left[r, t] = tokens["left_here"][present].astype(np.int64)
-    np.add.at(hist_len, r, 1)
-    if vectors is not None:
-        hist_rows[r, t] = vectors.rows_for(token_videos, token_segments)
-
-    seg_rows = np.zeros((n, N_SEGMENTS_MAX), dtype=np.int64)
+    history = load_history(con, history_requests(view_ids=cols["view_id"]), max_history_tokens, vocab, vectors)
+    seg_rows = target_segment_rows(vectors, video_ids, n_segments)
     notes: dict = {}
     if vectors is not None:
-        slots = np.arange(N_SEGMENTS_MAX)[None, :]
-        rows = vectors.rows_for(video_ids, np.broadcast_to(slots, (n, N_SEGMENTS_MAX)))
-        seg_rows = np.where(slots < n_segments[:, None], rows, 0)
-        missing = (seg_rows == 0) & (slots < n_segments[:, None])
+        missing = (seg_rows == 0) & (np.arange(MAX_SEGMENTS)[None, :] < n_segments[:, None])
         notes["views_missing_segment_vectors"] = int(missing.any(axis=1).sum())
 
     return ViewInputs(
@@ -248,8 +308,7 @@ def load_view_inputs(
         cold_video=cols["cold_video"].astype(bool), user_idx=vocab.user_index(user_ids),
         video_idx=vocab.video_index(video_ids), n_segments=n_segments, target_slot=target,
         duration_ms=cols["duration_ms"].astype(np.int64),
-        playing_time_ms=cols["playing_time_ms"].astype(np.int64), hist_video_idx=hist_video_idx,
-        hist_pos=hist_pos, hist_recency=hist_recency, hist_len=hist_len, hist_rows=hist_rows,
-        seg_rows=seg_rows, vocab=vocab, vectors=vectors, notes=notes, hist_left=hist_left,
+        playing_time_ms=cols["playing_time_ms"].astype(np.int64), hist_video_idx=history.video_idx,
+        hist_pos=history.pos, hist_recency=history.recency, hist_len=history.length, hist_rows=history.rows,
+        seg_rows=seg_rows, vocab=vocab, vectors=vectors, notes=notes, hist_left=history.left,
     )
-

@@ -13,7 +13,7 @@ from seg_pipeline.contract import EVAL_SPLIT, N_SLOTS, modality_parts
 from seg_pipeline.devices import resolve_device
 from seg_pipeline.model.batches import ViewTensors
 from seg_pipeline.model.checkpoint import load_checkpoint
-from seg_pipeline.model.inputs import load_view_inputs, load_segment_vectors
+from seg_pipeline.model.inputs import check_vector_encoder, load_segment_vectors, load_view_inputs
 from seg_pipeline.model.network import SegmentInterestModel
 from seg_pipeline.warehouse.db import connect
 
@@ -76,14 +76,7 @@ def score_views(
     with connect(Path(warehouse_path), read_only=True) as con:
         vectors = load_segment_vectors(con) if needs_vectors else None
         if needs_vectors:
-            if vectors is None:
-                raise ValueError(f"{checkpoint_path} is a '{model.config.modality}' model but the warehouse "
-                                 "has no segment_embeddings")
-            trained_on = (meta.get("vector_model"), meta.get("vector_weights"))
-            if (vectors.model, vectors.weights) != trained_on or vectors.dim != meta.get("vector_dim"):
-                raise ValueError(f"segment vectors come from {vectors.model}/{vectors.weights} "
-                                 f"(dim {vectors.dim}) but the model was trained on {trained_on[0]}/"
-                                 f"{trained_on[1]} (dim {meta.get('vector_dim')}); retrain the model")
+            check_vector_encoder(meta, vectors)  # a ValueError naming both encoders
         inputs = load_view_inputs(con, splits, model.config.max_history_tokens, vocab=vocab,
                                   vectors=vectors, use_vectors=needs_vectors, view_ids=view_ids)
     scores, interest = predict_tensors(model, ViewTensors(inputs, next(model.parameters()).device), batch_size)

@@ -28,7 +28,7 @@ def read_history_length(con: duckdb.DuckDBPyConnection) -> int:
     read it instead of repeating it in their own configs."""
     if not table_exists(con, "history_settings"):
         raise RuntimeError("history_settings is missing: materialise user_histories first")
-    return int(con.execute("SELECT history_length FROM history_settings").fetchone()[0])
+    return int(con.execute("SELECT history_length FROM history_settings").fetchall()[0][0])
 
 
 def read_labelled_views(con: duckdb.DuckDBPyConnection, splits: Sequence[str]) -> pd.DataFrame:

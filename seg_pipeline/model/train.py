@@ -82,6 +82,7 @@ def train_model(
     train: ViewInputs,
     valid: ViewInputs,
     on_epoch: Optional[Callable[[EpochLog], None]] = None,
+    on_batch: Optional[Callable[[int], None]] = None,
 ) -> TrainResult:
     """Fit one model. Stops after `patience` epochs without a better valid NDCG@5 (or after
     `epochs`); without valid views it keeps the last epoch."""
@@ -117,6 +118,8 @@ def train_model(
                 optimiser.step()
                 total += float(loss.detach()) * batch.user_idx.shape[0]
                 count += batch.user_idx.shape[0]
+                if on_batch is not None:  # progress hook: views done in this batch
+                    on_batch(batch.user_idx.shape[0])
             seconds = time.perf_counter() - start
             result.train_seconds += seconds
             metrics = evaluate(model, valid_t, valid)

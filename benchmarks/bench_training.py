@@ -26,7 +26,7 @@ import time
 import numpy as np
 import torch
 
-from seg_pipeline.assets.model import SegmentInterestModelConfig
+from seg_pipeline.assets.model.training import SegmentInterestModelConfig
 from seg_pipeline.model.batches import ViewTensors
 from seg_pipeline.model.inputs import load_view_inputs
 from seg_pipeline.model.losses import intra_video_loss

@@ -153,10 +153,8 @@ def test_registry_names_every_baseline():
 
 
 def test_position_priors_score_the_same_from_fit_data_or_priors_alone(fitted):
-    """FitData widens the input; the position priors read only its priors (and segrec/interest.py
-    still hands a bare priors frame until it passes FitData)."""
+    """FitData widens the input; the position priors read only its priors."""
     fit, test = fitted
     for name in ("AllPosition", "UserPosition", "ItemPosition", "DurationPosition"):
         full = make_baseline(name).fit(fit).score(test)
         assert np.array_equal(full, make_baseline(name).fit(FitData(priors=fit.priors)).score(test))
-        assert np.array_equal(full, make_baseline(name).fit(fit.priors).score(test))

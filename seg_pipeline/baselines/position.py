@@ -37,8 +37,7 @@ class PositionPrior(SkipBaseline):
     group_column: ClassVar[Optional[str]] = None
 
     def fit(self, data: FitData) -> "PositionPrior":
-        # A bare position_priors frame is accepted only until segrec/interest.py passes FitData.
-        priors = data if isinstance(data, pd.DataFrame) else data.priors
+        priors = data.priors
         if (priors["slot"] < 0).any() or (priors["slot"] >= N_SLOTS).any():
             raise ValueError(f"position_priors slots must lie in 0..{N_SLOTS - 1}")
         self.global_frequency = _global_frequency(priors)

@@ -20,8 +20,6 @@ import numpy as np
 
 from seg_pipeline.contract import MAX_SEGMENTS, N_SLOTS, SEGMENT_SECONDS
 
-# Thin alias for apply/pairs.py and model/inputs.py until they import contract.MAX_SEGMENTS.
-N_SEGMENTS_MAX = MAX_SEGMENTS
 PROTOCOLS = ("segments_end", "slots40")
 RANK_METRICS = ("HR@1", "HR@5", "HR@10", "NDCG@5", "NDCG@10")
 

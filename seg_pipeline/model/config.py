@@ -7,13 +7,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
-from seg_pipeline.contract import MODALITIES, modality_parts
+from seg_pipeline.contract import MODALITIES
 from seg_pipeline.devices import check_device
 from seg_pipeline.errors import ConfigError
 from seg_pipeline.model.losses import LOSSES
 
-# modality_parts is imported from here by segrec/fold_models.py until it imports seg_pipeline.contract.
-__all__ = ["ModelConfig", "choose_modalities", "MODALITIES", "modality_parts"]
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from seg_pipeline.baselines.base import FitData
 from seg_pipeline.baselines.position import ItemPosition
 from seg_pipeline.contract import MAX_SEGMENTS, MODALITIES
 from seg_pipeline.errors import ConfigError
@@ -56,7 +57,7 @@ def item_position_scores(
     for fold in np.unique(folds):
         rows = np.flatnonzero(folds == fold)
         fit = priors[priors["fold"] == fold].drop(columns="fold")
-        prior = ItemPosition().fit(fit)
+        prior = ItemPosition().fit(FitData(priors=fit))
         scores[rows] = prior.score(views.iloc[rows])[:, :MAX_SEGMENTS]
     return InterestScores(ITEM_POSITION, scores, folds.copy())
 

@@ -26,10 +26,12 @@ def canonical(frame: pd.DataFrame) -> pd.DataFrame:
     keep = [c for c in frame.columns if not VOLATILE.search(c)]
     out = frame[keep].copy()
     for c in keep:
-        if out[c].dtype == object:
-            out[c] = out[c].map(lambda v: repr(np.round(v, 9).tolist()) if isinstance(v, (list, np.ndarray)) else repr(v))
-        elif np.issubdtype(out[c].dtype, np.floating):
+        if pd.api.types.is_float_dtype(out[c].dtype):
             out[c] = out[c].round(9)
+        elif not pd.api.types.is_numeric_dtype(out[c].dtype) and not pd.api.types.is_datetime64_any_dtype(out[c].dtype):
+            out[c] = out[c].map(lambda v: repr(np.round(np.asarray(v, dtype=float), 9).tolist())
+                                if isinstance(v, (list, np.ndarray)) and len(v) and isinstance(v[0], float)
+                                else repr(list(v) if isinstance(v, np.ndarray) else v))
     return out.sort_values(keep).reset_index(drop=True) if keep else out
 
 
@@ -54,7 +56,9 @@ def main() -> int:
         same = len(x) == len(y) and x.equals(y)
         if not same and len(x) == len(y):
             diff = [c for c in x.columns if not x[c].equals(y[c])]
-            print(f"{name:32s} {len(x)} rows, DIFFERENT in columns {diff}")
+            sizes = {c: float((x[c] - y[c]).abs().max()) for c in diff if pd.api.types.is_float_dtype(x[c].dtype)}
+            print(f"{name:32s} {len(x)} rows, DIFFERENT in columns {diff}"
+                  + (f" (max abs float difference {sizes})" if sizes else ""))
             status = 1
         elif not same:
             print(f"{name:32s} ROW COUNT {len(x)} vs {len(y)}")

@@ -1,6 +1,8 @@
 -- One verdict per raw row (temporary table): reason IS NULL means accepted. interactions and
 -- rejected_interactions are both cut from this table, so accepted + rejected = input rows by
 -- construction. The first failing rule names the reason:
+--   malformed_line        the CSV reader could not split the line into the header's fields
+--   invalid_encoding      the line holds bytes that are not valid in log_source.encoding
 --   null_field            a field is missing or blank
 --   non_numeric           a time is not a finite number (decimals are rounded to whole ms)
 --   out_of_range          a time is a number of 1e15 ms (~31,700 years) or more in size
@@ -8,24 +10,69 @@
 --   duration_out_of_scope duration outside [$min_duration_ms, $max_duration_ms] (SPEC 1: 5-200 s)
 --   unknown_video         $check_videos and the video id is not in known_videos (the videos table)
 --   duplicate             same user, video, time, duration and playing time as an earlier valid row
+-- Ids that read as numbers (100, 00100, 100.0, 1e2) get a numeric form (user_number, video_number:
+-- 100 for all four); with $normalize_numeric_ids the keys become that form, otherwise they stay as
+-- written and sql/interaction_id_collisions.sql reports the spellings that would merge.
 CREATE OR REPLACE TEMP TABLE interaction_validation AS
-WITH cleaned AS (
+WITH texts AS (
+    SELECT
+        *,
+        nullif(trim(user_id), '') AS user_text,
+        nullif(trim(video_id), '') AS video_text
+    FROM raw_interactions
+),
+numbers AS (
+    SELECT
+        *,
+        CASE
+            WHEN regexp_full_match(user_text, '[+-]?[0-9]+')
+                THEN (CASE WHEN starts_with(user_text, '-') THEN '-' ELSE '' END)
+                     || coalesce(nullif(ltrim(ltrim(user_text, '+-'), '0'), ''), '0')
+            WHEN regexp_full_match(user_text, '[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?')
+                 AND coalesce(isfinite(TRY_CAST(user_text AS DOUBLE)), false)
+                THEN CASE WHEN TRY_CAST(user_text AS DOUBLE) = round(TRY_CAST(user_text AS DOUBLE))
+                               AND abs(TRY_CAST(user_text AS DOUBLE)) < 9007199254740992
+                          THEN CAST(CAST(TRY_CAST(user_text AS DOUBLE) AS BIGINT) AS VARCHAR)
+                          ELSE CAST(TRY_CAST(user_text AS DOUBLE) AS VARCHAR) END
+        END AS user_number,
+        CASE
+            WHEN regexp_full_match(video_text, '[+-]?[0-9]+')
+                THEN (CASE WHEN starts_with(video_text, '-') THEN '-' ELSE '' END)
+                     || coalesce(nullif(ltrim(ltrim(video_text, '+-'), '0'), ''), '0')
+            WHEN regexp_full_match(video_text, '[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?')
+                 AND coalesce(isfinite(TRY_CAST(video_text AS DOUBLE)), false)
+                THEN CASE WHEN TRY_CAST(video_text AS DOUBLE) = round(TRY_CAST(video_text AS DOUBLE))
+                               AND abs(TRY_CAST(video_text AS DOUBLE)) < 9007199254740992
+                          THEN CAST(CAST(TRY_CAST(video_text AS DOUBLE) AS BIGINT) AS VARCHAR)
+                          ELSE CAST(TRY_CAST(video_text AS DOUBLE) AS VARCHAR) END
+        END AS video_number
+    FROM texts
+),
+cleaned AS (
     SELECT
         source_row,
+        line,
+        raw_line,
+        malformed_reason,
+        malformed_detail,
+        user_text,
+        video_text,
+        user_number,
+        video_number,
         user_id AS raw_user_id,
         video_id AS raw_video_id,
         time_ms AS raw_time_ms,
         duration_ms AS raw_duration_ms,
         playing_time_ms AS raw_playing_time_ms,
-        nullif(trim(user_id), '') AS user_key,
-        nullif(trim(video_id), '') AS video_key,
+        CASE WHEN $normalize_numeric_ids THEN coalesce(user_number, user_text) ELSE user_text END AS user_key,
+        CASE WHEN $normalize_numeric_ids THEN coalesce(video_number, video_text) ELSE video_text END AS video_key,
         nullif(trim(time_ms), '') AS time_text,
         nullif(trim(duration_ms), '') AS duration_text,
         nullif(trim(playing_time_ms), '') AS playing_text,
         TRY_CAST(nullif(trim(time_ms), '') AS DOUBLE) AS time_num,
         TRY_CAST(nullif(trim(duration_ms), '') AS DOUBLE) AS duration_num,
         TRY_CAST(nullif(trim(playing_time_ms), '') AS DOUBLE) AS playing_num
-    FROM raw_interactions
+    FROM numbers
 ),
 numeric_ok AS (
     SELECT
@@ -48,6 +95,7 @@ judged AS (
     SELECT
         n.*,
         CASE
+            WHEN malformed_reason IS NOT NULL THEN malformed_reason
             WHEN user_key IS NULL OR video_key IS NULL OR time_text IS NULL
                  OR duration_text IS NULL OR playing_text IS NULL THEN 'null_field'
             WHEN NOT (time_finite AND duration_finite AND playing_finite) THEN 'non_numeric'
@@ -58,6 +106,7 @@ judged AS (
             WHEN $check_videos AND k.video_id IS NULL THEN 'unknown_video'
         END AS first_reason,
         CASE
+            WHEN malformed_reason IS NOT NULL THEN malformed_detail
             WHEN user_key IS NULL OR video_key IS NULL OR time_text IS NULL
                  OR duration_text IS NULL OR playing_text IS NULL
                 THEN 'missing ' || concat_ws(', ',
@@ -111,6 +160,12 @@ deduplicated AS (
 )
 SELECT
     source_row,
+    line,
+    raw_line,
+    user_text,
+    video_text,
+    user_number,
+    video_number,
     raw_user_id,
     raw_video_id,
     raw_time_ms,

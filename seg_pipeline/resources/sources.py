@@ -5,9 +5,10 @@ machine; a run config points them at real data (see configs/).
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Literal, Optional
 
 from dagster import ConfigurableResource
+from pydantic import Field
 
 DEMO = "demo"
 
@@ -44,6 +45,16 @@ class LogSource(ConfigurableResource):
     path: str = DEMO
     format: str = DEMO
     columns: Optional[dict[str, str]] = None
+    # Literal choices: Dagster checks them against its config schema when a run is launched.
+    encoding: Literal["utf-8", "utf-16", "latin-1"] = Field(
+        "utf-8", description="Text encoding of a CSV log; a line with bytes invalid in it is rejected as "
+        "invalid_encoding (the rest of the log is read).")
+    delimiter: Literal["auto", ",", ";", "|", "tab"] = Field(
+        "auto", description="Field separator of a CSV log; 'auto': the one the header line uses. A line "
+        "that does not split into the header's fields is rejected as malformed_line.")
+    normalize_numeric_ids: bool = Field(
+        False, description="Ids that read as the same number (100, 00100, 100.0, 1e2) become one id (100). "
+        "Off: they stay distinct and interaction_id_collisions lists them.")
 
     @property
     def uses_demo(self) -> bool:

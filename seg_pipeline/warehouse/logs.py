@@ -8,6 +8,9 @@ ConfigError that names the field to change.
 """
 from __future__ import annotations
 
+import contextlib
+import csv
+import gzip
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,18 +51,30 @@ FORMATS: dict[str, dict[str, str]] = {
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
+# Text encodings DuckDB's CSV reader decodes without extensions; "auto" delimiter: the header decides.
+ENCODINGS = ("utf-8", "utf-16", "latin-1")
+DELIMITERS = {"auto": None, ",": ",", ";": ";", "|": "|", "tab": "\t"}
+_HEADER_CANDIDATES = (",", "\t", ";", "|")
 
 
 @dataclass(frozen=True)
 class LogSpec:
-    """A resolved log: an existing file, its kind, and {our_name: their_name} for present columns."""
+    """A resolved log: an existing file, its kind, and {our_name: their_name} for present columns.
+
+    For CSV, `header` is the file's column names and `delimiter` / `encoding` how its lines are read.
+    """
 
     path: Path
     kind: str  # "csv" or "parquet"
     mapping: dict[str, str]
     format: str
+    header: tuple[str, ...] = ()
+    delimiter: str = ","
+    encoding: str = "utf-8"
 
     def describe(self) -> str:
+        if self.kind == "csv":
+            return f"{self.path} ({self.format}, csv, delimiter {self.delimiter!r}, {self.encoding})"
         return f"{self.path} ({self.format}, {self.kind})"
 
 
@@ -100,21 +115,70 @@ def _resolve_path(path: str, layout: DataLayout) -> Path:
     )
 
 
-def _scan(con: duckdb.DuckDBPyConnection, path: Path, kind: str) -> duckdb.DuckDBPyRelation:
-    """The file as a relation; the path is a bound parameter, CSV fields stay text."""
-    if kind == "csv":
-        query = "SELECT * FROM read_csv($path, all_varchar = true, header = true)"
-    else:
-        query = "SELECT * FROM read_parquet($path)"
+def _first_line(path: Path, encoding: str) -> str:
+    """The header line only (to choose the delimiter): data lines are read by DuckDB alone."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    codec = {"utf-8": "utf-8-sig", "utf-16": "utf-16", "latin-1": "latin_1"}[encoding]
+    with opener(path, "rt", encoding=codec, errors="replace", newline="") as handle:
+        return handle.readline()
+
+
+def _choose_delimiter(path: Path, delimiter: str, encoding: str) -> str:
+    """The configured delimiter, or ("auto") the candidate the header line holds most often."""
+    if delimiter not in DELIMITERS:
+        raise ConfigError("log_source.delimiter", f"unknown delimiter {delimiter!r}", f"use one of {list(DELIMITERS)}")
+    if DELIMITERS[delimiter] is not None:
+        return DELIMITERS[delimiter]
+    header = _first_line(path, encoding)
+    counts = {c: header.count(c) for c in _HEADER_CANDIDATES}
+    best = max(_HEADER_CANDIDATES, key=lambda c: counts[c])  # ties: the earlier candidate (comma first)
+    return best if counts[best] else ("\t" if ".tsv" in path.name.lower() else ",")
+
+
+def _csv_header(path: Path, delimiter: str, encoding: str) -> list[str]:
+    """The column names of the header line (the csv module's quoting rules, the same as DuckDB's)."""
+    try:
+        line = _first_line(path, encoding).rstrip("\r\n")
+    except OSError as exc:
+        raise ConfigError("log_source.path", f"cannot read {path}: {exc}", "check the file") from exc
+    names = next(csv.reader([line], delimiter=delimiter), [])
+    if not line.strip() or not names:
+        raise ConfigError("log_source.path", f"{path} has no header line", "the first line must name the columns")
+    return [n.strip() for n in names]
+
+
+def csv_relation(con: duckdb.DuckDBPyConnection, spec: LogSpec) -> duckdb.DuckDBPyRelation:
+    """The CSV's parsed lines (all text); lines the reader cannot split or decode go to the temporary
+    table `log_reject_errors` (DuckDB's store_rejects) instead of failing the read."""
+    columns = {name: "VARCHAR" for name in spec.header}
+    query = ("SELECT * FROM read_csv($path, columns = $columns, header = true, auto_detect = false, "
+             "delim = $delim, quote = '\"', escape = '\"', encoding = $encoding, store_rejects = true, "
+             "rejects_table = 'log_reject_errors', rejects_scan = 'log_reject_scans', rejects_limit = 0)")
+    con.complete()
+    return con.sql(query, params={"path": str(spec.path), "columns": columns, "delim": spec.delimiter,
+                                  "encoding": spec.encoding})
+
+
+def _parquet_relation(con: duckdb.DuckDBPyConnection, path: Path) -> duckdb.DuckDBPyRelation:
     # DuckDB 2 refuses relational calls while an execute() result is unread (a fetchone() of a
     # one-row answer counts); finish it first.
     con.complete()
     try:
-        return con.sql(query, params={"path": str(path)})
+        return con.sql("SELECT * FROM read_parquet($path)", params={"path": str(path)})
     except duckdb.Error as exc:
         raise ConfigError(
-            "log_source.path", f"DuckDB cannot read {path} as {kind}: {exc}", "check the file and its format"
+            "log_source.path", f"DuckDB cannot read {path} as parquet: {exc}", "check the file and its format"
         ) from exc
+
+
+def _header_hint(header: list[str], delimiter: str) -> str:
+    """When the header came out as one name holding another delimiter, say so (the cause, not the symptom)."""
+    if len(header) == 1:
+        others = [c for c in _HEADER_CANDIDATES if c != delimiter and c in header[0]]
+        if others:
+            return (f" The header line splits on {others[0]!r}, not on the delimiter {delimiter!r}: "
+                    f"set log_source.delimiter to match the file.")
+    return ""
 
 
 def resolve_log(
@@ -123,8 +187,13 @@ def resolve_log(
     path: str,
     format: str,
     columns: Optional[Mapping[str, str]] = None,
+    *,
+    delimiter: str = "auto",
+    encoding: str = "utf-8",
 ) -> LogSpec:
     """Check the configured log against its file before any table is written."""
+    if encoding not in ENCODINGS:
+        raise ConfigError("log_source.encoding", f"unknown encoding {encoding!r}", f"use one of {list(ENCODINGS)}")
     if format not in FORMATS:
         raise ConfigError("log_source.format", f"unknown format '{format}'", f"use one of {sorted(FORMATS)}")
     wanted = dict(FORMATS[format])
@@ -138,7 +207,12 @@ def resolve_log(
         wanted[ours] = theirs
     resolved = _resolve_path(path, layout)
     kind = _file_kind(resolved)
-    header = _scan(con, resolved, kind).columns
+    delim = ","
+    if kind == "csv":
+        delim = _choose_delimiter(resolved, delimiter, encoding)
+        header = _csv_header(resolved, delim, encoding)
+    else:
+        header = list(_parquet_relation(con, resolved).columns)
     by_lower = {h.lower(): h for h in header}
     mapping: dict[str, str] = {}
     for ours, theirs in wanted.items():
@@ -151,16 +225,23 @@ def resolve_log(
                 field,
                 f"column '{theirs}' (our {ours}) is not in {resolved}; its columns are {header}",
                 f"set log_source.columns.{ours} to the file's column for {ours}, "
-                f"or choose the matching log_source.format ({sorted(FORMATS)})",
+                f"or choose the matching log_source.format ({sorted(FORMATS)})" + _header_hint(header, delim),
             )
-    return LogSpec(path=resolved, kind=kind, mapping=mapping, format=format)
+    return LogSpec(path=resolved, kind=kind, mapping=mapping, format=format, header=tuple(header),
+                   delimiter=delim, encoding=encoding)
+
+
+_NO_REJECTS = ("SELECT NULL::BIGINT AS line, NULL::VARCHAR AS csv_line, NULL::VARCHAR AS error_type, "
+               "NULL::VARCHAR AS error_message, NULL::BIGINT AS byte_position WHERE false")
 
 
 def stage_log(con: duckdb.DuckDBPyConnection, spec: LogSpec) -> int:
     """Copy the log into temporary table raw_interactions (text, numbered by file row); returns its rows.
 
     The mapping becomes a connection-local view `log_mapped` built with DuckDB's relational API, so
-    column names never pass through string formatting; sql/raw_interactions.sql does the rest.
+    column names never pass through string formatting. A CSV line the reader cannot split or decode
+    does not stop the read: DuckDB stores it in its rejects table and it becomes a row of
+    raw_interactions with the reason (sql/malformed_lines.sql, sql/raw_interactions.sql).
     """
     text = duckdb.sqltypes.VARCHAR
     selected = []
@@ -170,14 +251,40 @@ def stage_log(con: duckdb.DuckDBPyConnection, spec: LogSpec) -> int:
         else:
             expr = duckdb.ConstantExpression(None).cast(text)
         selected.append(expr.alias(ours))
+    is_csv = spec.kind == "csv"
+    for table in ("temp.log_reject_errors", "temp.log_reject_scans"):  # fixed names: last read's rejects only
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    source = csv_relation(con, spec) if is_csv else _parquet_relation(con, spec.path)
     # register() makes a connection-local view (create_view would persist it in the file).
-    con.register("log_mapped", _scan(con, spec.path, spec.kind).select(*selected))
+    con.register("log_mapped", source.select(*selected))
     try:
-        run_sql(con, "raw_interactions")
+        run_sql(con, "raw_log_rows")
+        con.complete()
+        rejects = is_csv and con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'log_reject_errors'").fetchall()[0][0] > 0
+        con.complete()
+        con.register("log_rejects", con.table("log_reject_errors") if rejects else con.sql(_NO_REJECTS))
+        run_sql(con, "malformed_lines")
+        run_sql(con, "raw_interactions", {"is_csv": is_csv})
     except duckdb.Error as exc:
         raise ConfigError(
-            "log_source.path", f"DuckDB failed reading {spec.describe()}: {exc}", "fix or replace the file"
+            "log_source.path", f"DuckDB failed reading {spec.describe()}: {exc}",
+            "fix or replace the file, or set log_source.encoding / log_source.delimiter to match it"
         ) from exc
     finally:
         con.unregister("log_mapped")
+        with contextlib.suppress(duckdb.Error):
+            con.unregister("log_rejects")
+    for temporary in ("raw_log_rows", "malformed_lines"):
+        con.execute(f"DROP TABLE IF EXISTS temp.{temporary}")
     return con.execute("SELECT count(*) FROM raw_interactions").fetchall()[0][0]
+
+
+def delimiter_hint(spec: LogSpec, rejected_by_reason: Mapping[str, int]) -> str:
+    """When every rejected line failed to split, the likely cause is the delimiter: say so."""
+    if spec.kind != "csv" or set(rejected_by_reason) != {"malformed_line"}:
+        return ""
+    shown = "tab" if spec.delimiter == "\t" else spec.delimiter
+    return (f" No line split into the header's {len(spec.header)} fields with the delimiter {shown!r} (taken "
+            "from the header line): if the rows use another delimiter than the header, fix the file or set "
+            "log_source.delimiter.")

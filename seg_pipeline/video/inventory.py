@@ -9,7 +9,7 @@ import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping
 
 import pyarrow as pa
 
@@ -41,6 +41,13 @@ class Inventory:
 
     def rejections_by_kind(self) -> dict[str, int]:
         return count_by_kind(self.rejections)
+
+    def nothing_accepted(self) -> str:
+        """Why the folder gave no video, with the rejection counts."""
+        if not self.rejections:
+            return f"it holds no file with a video extension ({self.ignored_files} other files ignored)"
+        reasons = ", ".join(f"{kind} {n}" for kind, n in sorted(self.rejections_by_kind().items(), key=lambda kv: -kv[1]))
+        return f"all {len(self.rejections)} video files were rejected ({reasons}); video_errors says why"
 
     def rejection_rows(self) -> list[dict]:
         """file, kind, reason of each rejected file, for a person."""
@@ -88,16 +95,59 @@ def _size(path: Path) -> int | None:
         return None
 
 
+@dataclass(frozen=True)
+class KnownVideo:
+    """A video the previous run accepted (its `videos` row): the id keeps going to this content."""
+
+    content_hash: str
+    path: str
+
+
+def _choose(video_id: str, contenders: list[AcceptedVideo], known: KnownVideo | None) -> tuple[AcceptedVideo, str]:
+    """Which readable file gets a shared id, and the rule that chose it (said in the rejections)."""
+    if known is not None:
+        for v in contenders:
+            if v.info.content_hash == known.content_hash:
+                return v, "it has the content the previous run accepted for this id"
+        for v in contenders:
+            if v.info.path == known.path:
+                return v, "it is the file the previous run accepted for this id (its content changed)"
+    first = min(contenders, key=lambda v: v.info.path)
+    return first, "no previous run accepted either, so the first path in sorted order was kept"
+
+
+def resolve_ids(probed: list[AcceptedVideo], known: Mapping[str, KnownVideo]) -> tuple[list[AcceptedVideo], list[Rejection]]:
+    """One readable file per video_id: the known content first, then the known path, then path order;
+    the others are rejected as duplicate_video_id, naming both paths and the rule."""
+    by_id: dict[str, list[AcceptedVideo]] = {}
+    for v in probed:
+        by_id.setdefault(v.video_id, []).append(v)
+    kept: list[AcceptedVideo] = []
+    rejected: list[Rejection] = []
+    for video_id, contenders in by_id.items():
+        winner, rule = _choose(video_id, contenders, known.get(video_id))
+        kept.append(winner)
+        for other in contenders:
+            if other is not winner:
+                reason = (f"video_id '{video_id}' is kept for {winner.info.path}, not {other.info.path}: {rule}; "
+                          "rename one of the files to use both")
+                rejected.append(Rejection(other.info.path, video_id, "duplicate_video_id", reason, other.info.size_bytes))
+    kept.sort(key=lambda v: v.video_id)
+    return kept, rejected
+
+
 def take_inventory(folder: str | Path, extensions: Iterable[str], min_duration_s: float = SEGMENT_SECONDS,
                    max_duration_s: float = MAX_SEGMENTS * SEGMENT_SECONDS, decoder: str = "auto", recursive: bool = False,
-                   truncation_tolerance_s: float = 0.5) -> Inventory:
-    """Probe every candidate file; accept readable, whole, in-scope videos, reject the rest."""
+                   truncation_tolerance_s: float = 0.5, known: Mapping[str, KnownVideo] | None = None) -> Inventory:
+    """Probe every candidate file; accept readable, whole, in-scope videos, reject the rest.
+
+    Ids are given after probing: an unreadable or out-of-scope file never claims one, and of two
+    readable files with the same stem the one `known` from the previous run keeps it (resolve_ids).
+    """
     check_probe_settings(min_duration_s, max_duration_s, decoder, truncation_tolerance_s)
     started = time.perf_counter()
     scan = scan_video_dir(folder, extensions, recursive=recursive)
     out = Inventory(ignored_files=scan.ignored)
-    for path, reason in scan.duplicates:
-        out.rejections.append(Rejection(str(path), path.stem, "duplicate_video_id", reason, _size(path)))
     for candidate in scan.candidates:
         path = candidate.path
         try:
@@ -111,6 +161,8 @@ def take_inventory(folder: str | Path, extensions: Iterable[str], min_duration_s
             out.rejections.append(Rejection(str(path), candidate.video_id, "out_of_scope", problem, info.size_bytes))
             continue
         out.videos.append(AcceptedVideo(candidate.video_id, info))
+    out.videos, duplicates = resolve_ids(out.videos, known or {})
+    out.rejections.extend(duplicates)
     out.rejections.sort(key=lambda r: r.path)
     out.seconds = time.perf_counter() - started
     return out

@@ -1,4 +1,8 @@
-"""Find the video files in a folder and give each its id (the file name stem, ARCHITECTURE.md)."""
+"""Find the video files in a folder and give each its id (the file name stem, ARCHITECTURE.md).
+
+Two files may share a stem; which of them gets the id is decided after probing
+(video.inventory.resolve_ids), so an unreadable file never takes the id of a good one.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -17,7 +21,6 @@ class Candidate:
 @dataclass
 class ScanResult:
     candidates: list[Candidate] = field(default_factory=list)
-    duplicates: list[tuple[Path, str]] = field(default_factory=list)  # (path, reason)
     ignored: int = 0  # files whose extension is not a video extension
 
 
@@ -30,11 +33,8 @@ def normalise_extensions(extensions: Iterable[str], field_name: str = "video_sou
 
 def scan_video_dir(folder: str | Path, extensions: Iterable[str], recursive: bool = False,
                    field_name: str = "video_source.video_dir") -> ScanResult:
-    """Every file with a video extension (broken links included, so they get reported), sorted.
-
-    Two files with the same stem would share a video_id; the first in path order is kept and the
-    others are reported, never silently overwritten.
-    """
+    """Every file with a video extension (broken links included, so they get reported), sorted;
+    files sharing a stem are all listed (the id is resolved after probing)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ConfigError(field_name, f"{folder} is not an existing directory",
@@ -42,7 +42,6 @@ def scan_video_dir(folder: str | Path, extensions: Iterable[str], recursive: boo
     wanted = normalise_extensions(extensions)
     entries = folder.rglob("*") if recursive else folder.iterdir()
     result = ScanResult()
-    seen: dict[str, Path] = {}
     for path in sorted(entries):
         if path.name.startswith("."):
             continue
@@ -50,10 +49,5 @@ def scan_video_dir(folder: str | Path, extensions: Iterable[str], recursive: boo
             if not path.is_dir():
                 result.ignored += 1
             continue
-        if path.stem in seen:
-            result.duplicates.append(
-                (path, f"video_id '{path.stem}' is already taken by {seen[path.stem]}; rename one of the files"))
-            continue
-        seen[path.stem] = path
         result.candidates.append(Candidate(path.stem, path))
     return result

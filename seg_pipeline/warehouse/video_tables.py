@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from seg_pipeline.features.cache import cache_schema
+from seg_pipeline.video.inventory import KnownVideo
 from seg_pipeline.video.rejections import ERROR_SCHEMA, Rejection, errors_arrow
 from seg_pipeline.warehouse.db import table_exists, transaction, write_frame, write_frames
 
@@ -68,3 +69,12 @@ def write_segment_embeddings(con: duckdb.DuckDBPyConnection, cache_files: list[s
     errors = _stage_errors(con, "segment_embeddings", rejections, recorded_at, run_id)
     cached = ds.dataset(cache_files, schema=cache_schema(dim), format="parquet")
     write_frames(con, [("segment_embeddings", cached, None), ("video_errors", errors, None)])
+
+
+def read_known_videos(con: duckdb.DuckDBPyConnection) -> dict[str, KnownVideo]:
+    """video_id -> content hash and path of the previous run's `videos` rows (empty on a first run), so a
+    new file with a taken stem never replaces a video already accepted."""
+    if not table_exists(con, "videos"):
+        return {}
+    rows = con.execute("SELECT video_id, content_hash, path FROM videos").fetchall()
+    return {video_id: KnownVideo(content_hash, path) for video_id, content_hash, path in rows}

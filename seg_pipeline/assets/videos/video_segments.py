@@ -12,7 +12,6 @@ from seg_pipeline.assets.videos.switched_off import videos_off_check, videos_off
 from seg_pipeline.contract import SEGMENT_MS, SEGMENT_SECONDS
 from seg_pipeline.resources import DataHome, VideoSource
 from seg_pipeline.video.segments import check_frames_per_segment, segment_facts, segment_rows
-from seg_pipeline.warehouse.db import connect
 from seg_pipeline.warehouse.fingerprint import table_fingerprint
 from seg_pipeline.warehouse.video_tables import read_required, write_segments
 
@@ -42,7 +41,7 @@ def video_segments(config: VideoSegmentsConfig, home: DataHome, video_source: Vi
         return videos_off_result(home, "segments")
     k = config.frames_per_segment
     started = time.perf_counter()
-    with connect(home.layout.warehouse) as con:
+    with home.connect() as con:
         videos = read_required(con, "videos", "raw_videos")
         segments = segment_rows(videos, k)
         write_segments(con, segments, k)

@@ -7,7 +7,6 @@ from dagster import AssetCheckResult, DataVersion, MaterializeResult, asset, ass
 from seg_pipeline.assets.checks import sql_check
 from seg_pipeline.assets.metadata import table_metadata
 from seg_pipeline.resources import DataHome
-from seg_pipeline.warehouse.db import connect
 from seg_pipeline.warehouse.fingerprint import table_fingerprint
 from seg_pipeline.warehouse.labels import build_skip_labels
 
@@ -22,7 +21,7 @@ from seg_pipeline.warehouse.labels import build_skip_labels
 )
 def skip_labels(home: DataHome) -> MaterializeResult:
     started = time.perf_counter()
-    with connect(home.layout.warehouse) as con:
+    with home.connect() as con:
         summary = build_skip_labels(con)
         metadata = {
             **{k: summary[k] for k in ("views", "full_watches", "full_watch_share", "mean_target_slot",

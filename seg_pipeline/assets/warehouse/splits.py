@@ -8,7 +8,6 @@ from pydantic import Field, model_validator
 from seg_pipeline.assets.checks import sql_check
 from seg_pipeline.assets.metadata import table_metadata
 from seg_pipeline.resources import DataHome
-from seg_pipeline.warehouse.db import connect
 from seg_pipeline.warehouse.fingerprint import table_fingerprint
 from seg_pipeline.warehouse.splits import DEFAULT_FRACTIONS, PROTOCOLS, SplitSettings, build_splits
 
@@ -54,7 +53,7 @@ class SplitsConfig(Config):
     description="Per example view: split (train/valid/test), cold_video (video unseen in train), protocol.",
 )
 def splits(home: DataHome, config: SplitsConfig) -> MaterializeResult:
-    with connect(home.layout.warehouse) as con:
+    with home.connect() as con:
         metadata = {**build_splits(con, config.settings()), **table_metadata(con, "splits")}
         version = table_fingerprint(con, "splits")
     return MaterializeResult(metadata=metadata, data_version=DataVersion(version))

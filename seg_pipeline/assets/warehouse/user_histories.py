@@ -9,7 +9,6 @@ from seg_pipeline.assets.checks import sql_check
 from seg_pipeline.assets.metadata import table_metadata
 from seg_pipeline.contract import DEFAULT_HISTORY_LENGTH
 from seg_pipeline.resources import DataHome
-from seg_pipeline.warehouse.db import connect
 from seg_pipeline.warehouse.fingerprint import table_fingerprint
 from seg_pipeline.warehouse.histories import build_user_histories
 
@@ -31,7 +30,7 @@ class UserHistoriesConfig(Config):
 )
 def user_histories(home: DataHome, config: UserHistoriesConfig) -> MaterializeResult:
     started = time.perf_counter()
-    with connect(home.layout.warehouse) as con:
+    with home.connect() as con:
         summary = build_user_histories(con, config.history_length)
         metadata = {
             **{k: summary[k] for k in ("history_length", "mean_history_items", "views_without_history")},

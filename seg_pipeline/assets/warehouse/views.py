@@ -4,7 +4,6 @@ from dagster import DataVersion, MaterializeResult, asset
 from seg_pipeline.assets.metadata import markdown_table, table_metadata
 from seg_pipeline.contract import N_SLOTS
 from seg_pipeline.resources import DataHome
-from seg_pipeline.warehouse.db import connect
 from seg_pipeline.warehouse.fingerprint import table_fingerprint
 from seg_pipeline.warehouse.labels import build_people_view, distinct_videos, people_view_preview
 
@@ -19,7 +18,7 @@ HISTOGRAM_ROWS_SHOWN = 60
     description="View: per segment position, views reaching it, views leaving in it, and the skip rate.",
 )
 def position_skip_rates(home: DataHome) -> MaterializeResult:
-    with connect(home.layout.warehouse) as con:
+    with home.connect() as con:
         build_people_view(con, "position_skip_rates")
         preview = people_view_preview(con, "position_skip_rates")
         metadata = {"preview": markdown_table(preview, limit=N_SLOTS), **table_metadata(con, "position_skip_rates")}
@@ -35,7 +34,7 @@ def position_skip_rates(home: DataHome) -> MaterializeResult:
     description="View: per video, how many views ended in each slot (slot n_segments = full watch).",
 )
 def video_skip_histogram(home: DataHome) -> MaterializeResult:
-    with connect(home.layout.warehouse) as con:
+    with home.connect() as con:
         build_people_view(con, "video_skip_histogram")
         preview = people_view_preview(con, "video_skip_histogram")
         metadata = {"videos": distinct_videos(con), **table_metadata(con, "video_skip_histogram"),

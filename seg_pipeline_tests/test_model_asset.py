@@ -63,7 +63,7 @@ def test_trains_every_modality_logs_to_mlflow_and_lists_the_models(data_home):
     experiment = mlflow.MlflowClient(tracking_uri=MlflowTracking(root=str(data_home.root)).tracking_uri) \
         .get_run(rows[0][2]).info.experiment_id
     assert meta[f"{rows[0][0]}_mlflow_run_url"].value == \
-        f"http://127.0.0.1:5000/#/experiments/{experiment}/runs/{rows[0][2]}"
+        f"http://127.0.0.1:5000/#/experiments/{experiment}/runs/{rows[0][2]}?workflowType=machine_learning"
     checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
     assert set(checks) == {"models_beat_random_on_valid", "checkpoints_score_on_their_own"}
     assert checks["checkpoints_score_on_their_own"].passed

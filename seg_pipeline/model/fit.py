@@ -18,7 +18,9 @@ import pandas as pd
 from seg_pipeline.model.checkpoint import save_checkpoint
 from seg_pipeline.model.config import ModelConfig, choose_modalities
 from seg_pipeline.model.inputs import ViewInputs
+from seg_pipeline.model.logged import data_key, log_and_register
 from seg_pipeline.model.train import EpochLog, train_model
+from seg_pipeline.progress import Progress
 from seg_pipeline.warehouse.fingerprint import frame_fingerprint
 
 STAGE = "segment_interest_model"  # the MLflow `stage` tag; apply/models.py finds trained runs by it
@@ -27,6 +29,7 @@ StartRun = Callable[..., ContextManager[mlflow.ActiveRun]]
 Log = Callable[[str], None]
 # Columns of a trained_models row that differ between two runs of the same data and config.
 RUN_SPECIFIC = ["mlflow_run_id", "checkpoint_path", "train_seconds", "views_per_s"]
+CHECKPOINT_ARTIFACT = "model"  # run artifact folder of best.pt (apply/models.py finds .pt files there)
 
 
 @dataclass
@@ -41,6 +44,7 @@ class TrainedModels:
     views_missing_segment_vectors: int
     seconds: float
     experiment_ids: dict[str, str]  # modality -> MLflow experiment (with rows.mlflow_run_id: a link)
+    registered: dict = dataclasses.field(default_factory=dict)  # modality -> logged.Registered
 
     def fingerprint(self) -> str:
         """Changes when the models' results change, not when only run ids, paths or timings do."""
@@ -67,15 +71,19 @@ def train_models(
     valid = inputs.subset(inputs.split == "valid")
     log(f"training {modalities} on {len(train)} train / {len(valid)} valid views ({note})")
     started = time.perf_counter()
-    rows, experiments = [], {}
-    for modality in modalities:
-        config = dataclasses.replace(base, modality=modality).validate()
-        row, experiments[modality] = train_and_log(config, train, valid, checkpoint_path(modality), start_run, log)
-        rows.append(row)
+    rows, experiments, registered = [], {}, {}
+    key = data_key(inputs)
+    # Upper bound: every epoch of every modality (early stopping ends sooner).
+    with Progress(len(modalities) * base.epochs * len(train), "training", log, unit="views") as progress:
+        for modality in modalities:
+            config = dataclasses.replace(base, modality=modality).validate()
+            row, experiments[modality], registered[modality] = train_and_log(
+                config, train, valid, checkpoint_path(modality), start_run, log, progress.update, key)
+            rows.append(row)
     return TrainedModels(
         rows=pd.DataFrame(rows), modalities=modalities, note=note, n_train=len(train), n_valid=len(valid),
         views_missing_segment_vectors=int(inputs.notes.get("views_missing_segment_vectors", 0)),
-        seconds=time.perf_counter() - started, experiment_ids=experiments,
+        seconds=time.perf_counter() - started, experiment_ids=experiments, registered=registered,
     )
 
 
@@ -86,17 +94,24 @@ def train_and_log(
     checkpoint: Path,
     start_run: StartRun,
     log: Log = print,
-) -> tuple[dict, str]:
+    on_batch: Callable[[int], None] | None = None,
+    key: str = "",
+) -> tuple[dict, str, object]:
     """Train one modality inside its own MLflow run: params first, valid metrics per epoch, then
-    the best epoch's summary and the checkpoint as the run's model artifact. Returns the
-    trained_models row and the run's experiment id."""
+    the best epoch's summary, the checkpoint as a run artifact and the same weights as a
+    registered MLflow model. Returns the trained_models row, the run's experiment id and the
+    registered version (seg_pipeline.model.logged.Registered)."""
     vectors = train.vectors if config.modality != "id" else None
     encoder = (vectors.model, vectors.weights) if vectors else ("none", "none")
-    with start_run(f"segment_interest_{config.modality}", tags={"stage": STAGE, "modality": config.modality}) as run:
+    description = (f"Segment-interest model ({config.modality}, loss {config.loss}) trained on {len(train)} train "
+                   f"views, early-stopped on NDCG@5 over {len(valid)} valid views; registered as "
+                   f"segment_interest_{config.modality}.")
+    with start_run(f"segment_interest_{config.modality}", tags={"stage": STAGE, "modality": config.modality},
+                   description=description) as run:
         mlflow.log_params({**config.to_dict(), "n_train_views": len(train), "n_valid_views": len(valid),
                            "n_users_vocab": train.vocab.n_users, "n_videos_vocab": train.vocab.n_videos,
                            "embedding_model": encoder[0], "embedding_weights": encoder[1]})
-        result = train_model(config, train, valid, on_epoch=_epoch_logger(config.modality, log))
+        result = train_model(config, train, valid, on_epoch=_epoch_logger(config.modality, log), on_batch=on_batch)
         summary = {"best_epoch": result.best_epoch, "best_valid": result.best_valid,
                    "random_valid": result.random_valid, "n_train_views": len(train),
                    "mlflow_run_id": run.info.run_id, "dagster_run_id": run.data.tags.get("dagster_run_id")}
@@ -106,9 +121,16 @@ def train_and_log(
                             "train_seconds": result.train_seconds,
                             **{metric_name("best_valid_", k): v for k, v in result.best_valid.items()},
                             **{metric_name("random_valid_", k): v for k, v in result.random_valid.items()}})
-        # The checkpoint itself is the logged model: it scores on its own (score_views) and needs
-        # no network or pip resolution, unlike a packaged MLflow model.
-        mlflow.log_artifact(str(checkpoint), artifact_path="model")
+        # The checkpoint is what the pipeline scores with (score_views); the registered MLflow
+        # model wraps the same weights for MLflow users (pip requirements given, never resolved).
+        mlflow.log_artifact(str(checkpoint), artifact_path=CHECKPOINT_ARTIFACT)
+        registered = log_and_register(result.model, train.subset(np.arange(min(1, len(train)))),
+                                      vectors.dim if vectors else 0, config.modality,
+                                      _get(result.best_valid, "NDCG@5"), key, description)
+        mlflow.set_tags({"registered_model": f"{registered.name}/{registered.version}",
+                         "champion": str(registered.is_champion).lower()})
+        log(f"{config.modality}: registered {registered.name} version {registered.version}; champion is version "
+            f"{registered.champion_version}")
     row = {
         "modality": config.modality, "checkpoint_path": str(checkpoint), "mlflow_run_id": run.info.run_id,
         "best_epoch": result.best_epoch, "epochs_run": len(result.epochs),
@@ -120,7 +142,7 @@ def train_and_log(
         "views_per_s": result.views_per_s, "device": result.device,
         "config_json": json.dumps(config.to_dict(), sort_keys=True),
     }
-    return row, run.info.experiment_id
+    return row, run.info.experiment_id, registered
 
 
 def _get(metrics: dict, name: str) -> float:

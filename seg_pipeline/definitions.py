@@ -8,7 +8,6 @@ from dagster import (
     AssetSelection,
     AssetsDefinition,
     Definitions,
-    define_asset_job,
     in_process_executor,
     load_asset_checks_from_package_module,
     load_assets_from_package_module,
@@ -17,6 +16,7 @@ from dagster import (
 from seg_pipeline import assets
 from seg_pipeline.automation import FRESH, SOURCE_ASSETS, keep_fresh, source_files_sensor
 from seg_pipeline.code_version import code_version
+from seg_pipeline.launch_checks import checked_at_launch
 from seg_pipeline.resources import LogSource, MlflowTracking, VideoSource, default_resources
 
 PLACEHOLDER_VERSIONS = (None, "1")  # an explicit version kept next to the code (demo_world's) wins
@@ -58,8 +58,9 @@ all_assets = [_versioned(a) for a in load_assets_from_package_module(assets)]
 all_checks = load_asset_checks_from_package_module(assets)
 
 # One process: stages share one DuckDB file (a single writer) and torch is imported once.
-full_pipeline = define_asset_job(
-    "full_pipeline",
+# Every config value (ranges and validators too) is checked when the run is launched (launch_checks).
+full_pipeline = checked_at_launch(
+    "full_pipeline", all_assets, all_checks, _resources(),
     selection=AssetSelection.all(),
     description="Raw videos and logs to segment embeddings, warehouse tables, model and reports.",
     executor_def=in_process_executor,

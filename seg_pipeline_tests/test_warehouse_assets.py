@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from dagster import DagsterInstance, materialize
+from dagster import DagsterInstance, DagsterInvalidConfigError, materialize
 
 from seg_pipeline.assets.warehouse.interactions import interactions, interactions_accounted_for
 from seg_pipeline.assets.warehouse.skip_labels import skip_labels, skip_labels_in_range, skip_labels_match_source_label
@@ -115,9 +115,17 @@ def test_bad_mapping_fails_the_run_naming_the_field(data_home, tmp_path):
     assert "log_source.format" in message and "play_time_ms" in message
 
 
-@pytest.mark.parametrize("bad", [{"protocol": "leave_one_out"}, {"train_fraction": 1.5}])
+def test_unknown_split_protocol_fails_at_launch(data_home):
+    # A Literal choice: Dagster's own schema check refuses it before a run exists, even ad hoc.
+    with pytest.raises(DagsterInvalidConfigError, match="leave_one_out"):
+        _materialize(data_home, LogSource(), VideoSource(video_dir="none"),
+                     {"ops": {"splits": {"config": {"protocol": "leave_one_out"}}}}, selection=[splits])
+
+
+@pytest.mark.parametrize("bad", [{"train_fraction": 1.5}])
 def test_bad_split_config_fails_fast(data_home, tmp_path, bad):
-    # Fails on its settings before it opens the warehouse, so no upstream tables are needed.
+    # Ad hoc (outside full_pipeline, whose launch checks catch it earlier) it fails on its settings
+    # before it opens the warehouse, so no upstream tables are needed.
     result = _materialize(
         data_home, LogSource(), VideoSource(video_dir="none"), {"ops": {"splits": {"config": bad}}}, selection=[splits]
     )

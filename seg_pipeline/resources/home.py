@@ -12,9 +12,9 @@ class DataHome(ConfigurableResource):
     """Data root. Empty `root` means $SEG_PIPELINE_HOME, else ./.seg_pipeline."""
 
     root: str = ""
-    busy_timeout_s: float = Field(DEFAULT_BUSY_TIMEOUT_S, description="How long a stage waits (s, bounded "
-                                  "backoff) for another process holding the warehouse file before it fails "
-                                  "with WarehouseBusyError.")
+    busy_timeout_s: float = Field(DEFAULT_BUSY_TIMEOUT_S, ge=0, le=3600, description="How long a stage waits "
+                                  "(s, bounded backoff) for another process holding the warehouse file before it "
+                                  "fails with WarehouseBusyError (videos and warehouse stages; others wait the default).")
 
     @property
     def layout(self) -> DataLayout:

@@ -8,9 +8,13 @@ from __future__ import annotations
 from typing import Literal, Optional
 
 from dagster import ConfigurableResource
-from pydantic import Field
+from pydantic import Field, model_validator
+
+from seg_pipeline.contract import MAX_SEGMENTS, SEGMENT_SECONDS
+from seg_pipeline.errors import ConfigError
 
 DEMO = "demo"
+MAX_DURATION_S = MAX_SEGMENTS * SEGMENT_SECONDS
 
 
 class VideoSource(ConfigurableResource):
@@ -22,8 +26,18 @@ class VideoSource(ConfigurableResource):
 
     video_dir: str = DEMO
     extensions: list[str] = [".mp4", ".mkv", ".webm", ".mov", ".avi"]
-    min_duration_s: float = 5.0
-    max_duration_s: float = 200.0
+    min_duration_s: float = Field(SEGMENT_SECONDS, ge=0, le=MAX_DURATION_S, description="Shorter videos (and "
+                                  "views of them) are rejected as out of scope (SPEC 1: 5 s).")
+    max_duration_s: float = Field(MAX_DURATION_S, ge=0, le=MAX_DURATION_S, description="Longer videos are "
+                                  f"rejected; at most MAX_SEGMENTS x {SEGMENT_SECONDS:g} s (SPEC 1: 200 s).")
+
+    @model_validator(mode="after")
+    def _min_below_max(self) -> "VideoSource":
+        if not self.min_duration_s < self.max_duration_s:
+            raise ConfigError("video_source.min_duration_s / max_duration_s",
+                              f"need min < max, got {self.min_duration_s} and {self.max_duration_s}",
+                              f"use e.g. {SEGMENT_SECONDS:g} and {MAX_DURATION_S:g} (SPEC 1)")
+        return self
 
     @property
     def enabled(self) -> bool:

@@ -1,10 +1,11 @@
 """Asset raw_videos: probe every file of the video folder into `videos`, the unusable ones into
 `video_errors` with the reason."""
 from datetime import datetime, timezone
+from typing import Literal
 
 import pandas as pd
 from dagster import AssetExecutionContext, Config, DataVersion, Failure, MaterializeResult, MetadataValue, asset
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from seg_pipeline.assets.metadata import markdown_table, table_metadata
 from seg_pipeline.assets.videos.switched_off import videos_off_result
@@ -19,18 +20,11 @@ from seg_pipeline.warehouse.video_tables import VISUAL_TABLES, read_known_videos
 class RawVideosConfig(Config):
     """How files are probed; which folder and which durations are in scope is `video_source`."""
 
-    decoder: str = Field("auto", description=f"One of {DECODERS}: 'auto' tries decord, falling back to PyAV "
-                         "for files decord cannot open.")
+    decoder: Literal["auto", "decord", "pyav"] = Field("auto", description=f"One of {DECODERS}: 'auto' tries "
+                                                       "decord, falling back to PyAV for files decord cannot open.")
     recursive: bool = Field(False, description="Also look in sub-folders of the video folder.")
-    truncation_tolerance_s: float = Field(0.5, ge=0, description="How far (s) the readable length may fall short "
+    truncation_tolerance_s: float = Field(0.5, ge=0, le=60, description="How far (s) the readable length may fall short "
                                           "of the length the container declares before a file counts as truncated.")
-
-    @field_validator("decoder")
-    @classmethod
-    def _known_decoder(cls, decoder: str) -> str:
-        if decoder not in DECODERS:
-            raise ConfigError("raw_videos.config.decoder", f"unknown decoder {decoder!r}", f"use one of {DECODERS}")
-        return decoder
 
 
 @asset(

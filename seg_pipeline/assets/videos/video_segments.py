@@ -19,7 +19,7 @@ from seg_pipeline.warehouse.video_tables import read_required, write_segments
 class VideoSegmentsConfig(Config):
     """How each segment is represented by frames."""
 
-    frames_per_segment: int = Field(1, description=f"k frames per {SEGMENT_SECONDS:g}-s segment, at the centres "
+    frames_per_segment: int = Field(1, le=100, description=f"k frames per {SEGMENT_SECONDS:g}-s segment, at the centres "
                                     "of k equal slices (1 = the midpoint); k > 1 frames are mean-pooled.")
 
     @field_validator("frames_per_segment")

@@ -1,6 +1,6 @@
 """Asset splits: which views are train / valid / test examples (SPEC 1; the rules are in
 sql/splits.sql), with the settings recorded beside them in `split_settings`."""
-from typing import Optional
+from typing import Literal, Optional
 
 from dagster import AssetCheckResult, AssetCheckSeverity, Config, DataVersion, MaterializeResult, asset, asset_check
 from pydantic import Field, model_validator
@@ -15,10 +15,10 @@ DEFAULTS = SplitSettings()
 
 
 class SplitsConfig(Config):
-    """How views become train / valid / test examples. SplitSettings.resolved() checks every value
-    (ranges included) when the step starts, naming the field."""
+    """How views become train / valid / test examples. The protocol is a choice Dagster checks at
+    launch; SplitSettings.resolved() checks the ranges, at launch too (seg_pipeline.launch_checks)."""
 
-    protocol: str = Field(DEFAULTS.protocol, description=f"One of {PROTOCOLS}. 'temporal': per user by time, "
+    protocol: Literal["temporal", "published"] = Field(DEFAULTS.protocol, description=f"One of {PROTOCOLS}. 'temporal': per user by time, "
                           "80/10/10, same-time batches kept together; 'published': the paper's protocol (drop users "
                           "with < min_user_views views, the first history_only_views are history only, the rest "
                           "random within the user, 81/9/10 from `seed`).")

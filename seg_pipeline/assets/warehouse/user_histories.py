@@ -13,10 +13,13 @@ from seg_pipeline.warehouse.fingerprint import table_fingerprint
 from seg_pipeline.warehouse.histories import build_user_histories
 
 
+MAX_HISTORY_LENGTH = 10_000  # far beyond any user's views in the logs we know; larger is a typo
+
+
 class UserHistoriesConfig(Config):
     """How much of the past each view sees; later stages read it from `history_settings`."""
 
-    history_length: int = Field(DEFAULT_HISTORY_LENGTH, ge=1, description="H: how many of the user's strictly "
+    history_length: int = Field(DEFAULT_HISTORY_LENGTH, ge=1, le=MAX_HISTORY_LENGTH, description="H: how many of the user's strictly "
                                 f"earlier views each view's history holds (SPEC 1: {DEFAULT_HISTORY_LENGTH}).")
 
 

@@ -1,6 +1,7 @@
 """`seg-pipeline`: ask a trained segment-interest model about one (user, video) pair.
 
-    seg-pipeline score         --user U --video V [--run-id R | --checkpoint PATH] [--modality M] [--json]
+    seg-pipeline score         --user U --video V [--model champion|latest | --run-id R | --checkpoint PATH]
+                               [--modality M] [--json]
     seg-pipeline thumbnail     --user U --video V --out FILE.jpg
     seg-pipeline suggest-edits --user U --video V [--low-quantile Q] [--margin X] [--min-segments K]
 
@@ -20,6 +21,7 @@ from seg_pipeline.contract import MODALITIES, SEGMENT_SECONDS
 from seg_pipeline.devices import DEVICES_HELP
 from seg_pipeline.errors import ConfigError, WarehouseBusyError
 from seg_pipeline.paths import DataLayout, resolve_home
+from seg_pipeline.progress import spinner
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -27,7 +29,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--video", required=True, help="video id (file name stem)")
     parser.add_argument("--home", default=None, help="data root (default: $SEG_PIPELINE_HOME, else ./.seg_pipeline)")
     which = parser.add_mutually_exclusive_group()
-    which.add_argument("--run-id", default=None, help="MLflow run id of a trained model (default: the latest)")
+    which.add_argument("--model", default="champion", choices=["champion", "latest"],
+                       help="champion: models:/segment_interest_<modality>@champion from the MLflow model registry "
+                            "(the version with the best valid NDCG@5); latest: the most recent training run "
+                            "(default: champion, else latest)")
+    which.add_argument("--run-id", default=None, help="MLflow run id of a trained model")
     which.add_argument("--checkpoint", default=None, help="a checkpoint file written by segment_interest_model")
     parser.add_argument("--modality", default="auto", choices=["auto", *MODALITIES],
                         help="which trained model (auto: both, else visual, else id)")
@@ -63,14 +69,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _score(args):
-    from seg_pipeline.apply.scoring import score_pair, warehouse_or_error
-    from seg_pipeline.devices import resolve_device
+    from seg_pipeline.apply.scoring import warehouse_or_error
 
     layout = DataLayout(resolve_home(args.home))
     warehouse_or_error(layout)  # before torch is imported: the common mistake fails fast
-    return score_pair(layout, args.user, args.video, before_ms=args.before_ms, modality=args.modality,
-                      run_id=args.run_id, checkpoint=args.checkpoint, device=resolve_device(args.device, "--device"),
-                      require_known_user=args.require_known_user)
+    with spinner("loading the model and scoring"):
+        from seg_pipeline.apply.models import LATEST
+        from seg_pipeline.apply.scoring import score_pair
+        from seg_pipeline.devices import resolve_device
+
+        run_id = args.run_id or (LATEST if args.model == "latest" and not args.checkpoint else None)
+        return score_pair(layout, args.user, args.video, before_ms=args.before_ms, modality=args.modality,
+                          run_id=run_id, checkpoint=args.checkpoint,
+                          device=resolve_device(args.device, "--device"), require_known_user=args.require_known_user)
 
 
 def _header(result) -> list[str]:

@@ -6,9 +6,11 @@ comes first, and once at the end. No Dagster inside: the caller hands in the log
 """
 from __future__ import annotations
 
+import contextlib
 import sys
+import threading
 import time
-from typing import Callable, Optional
+from typing import Callable, Iterator, Optional
 
 Log = Callable[[str], None]
 EVERY_FRACTION = 0.1
@@ -84,3 +86,30 @@ def _tqdm(total: int, label: str, unit: str):
 
     return tqdm(total=total, desc=label, unit=unit, file=sys.stderr, disable=not sys.stderr.isatty(),
                 dynamic_ncols=True, leave=False)
+
+
+@contextlib.contextmanager
+def spinner(label: str, delay_s: float = 2.0, stream=None) -> Iterator[None]:
+    """An elapsed-time bar on stderr for work of unknown length (loading torch and a model); it
+    appears only after `delay_s` and only on a terminal, and is wiped when the work ends."""
+    from tqdm import tqdm
+
+    stream = stream or sys.stderr
+    if not stream.isatty():
+        yield
+        return
+    bar = tqdm(total=None, desc=label, bar_format="{desc}: {elapsed}", file=stream, delay=delay_s, leave=False)
+    stop = threading.Event()
+
+    def tick() -> None:
+        while not stop.wait(0.25):
+            bar.refresh()
+
+    thread = threading.Thread(target=tick, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        bar.close()

@@ -142,20 +142,24 @@ def test_run_id_resolves_through_mlflow_when_the_warehouse_forgot_it(world, tmp_
         score_pair(home, "u0000", "v00000", run_id="feedface")
 
 
-def test_latest_finished_mlflow_run_is_the_default(world, tmp_path):
+def test_registered_champion_is_the_default_and_latest_an_option(world, tmp_path):
     import mlflow
 
+    from seg_pipeline.apply.models import LATEST
     from seg_pipeline.resources import MlflowTracking
 
     home = copy_without_models(world, tmp_path / "mlflow_only", keep_mlflow=True)
     ref = resolve_model(home, read_trained_models_of(home))
     assert (ref.modality, ref.mlflow_run_id) == ("both", world.run_ids["both"])  # from MLflow alone
-    assert ref.checkpoint_path.is_file() and "artifact model/best.pt" in ref.source
+    assert "models:/segment_interest_both@champion" in ref.source and "artifact model/best.pt" in ref.source
+    assert ref.checkpoint_path.is_file()
     with MlflowTracking(root=str(home.root)).start_run(
             "segment_interest_id", tags={"stage": "segment_interest_model", "modality": "id"}) as run:
         mlflow.log_artifact(str(world.checkpoints["id"]), artifact_path="model")
-    newer = resolve_model(home, read_trained_models_of(home), modality="id")
-    assert newer.mlflow_run_id == run.info.run_id != world.run_ids["id"]
+    champion = resolve_model(home, read_trained_models_of(home), modality="id")
+    assert champion.mlflow_run_id == world.run_ids["id"]  # a newer run is not registered: the champion stays
+    newer = resolve_model(home, read_trained_models_of(home), modality="id", run_id=LATEST)
+    assert newer.mlflow_run_id == run.info.run_id != world.run_ids["id"] and "latest 'id'" in newer.source
     # With trained_models present, the run it lists is used through its checkpoint file.
     listed = resolve_model(world.layout, read_trained_models_of(world.layout), modality="id")
     assert listed.checkpoint_path == world.checkpoints["id"] and listed.mlflow_run_id == world.run_ids["id"]

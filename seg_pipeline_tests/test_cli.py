@@ -57,6 +57,19 @@ def test_explicit_checkpoint_and_run_id(world, capsys):
     assert [s["interest"] for s in by_file["segments"]] == [s["interest"] for s in by_run["segments"]]
 
 
+def test_champion_by_default_latest_on_request(world, capsys):
+    status, out, _ = run(capsys, world, "score", "--user", "u0000", "--video", "v00000", "--json")
+    champion = json.loads(out)["model"]
+    assert status == 0 and "models:/segment_interest_both@champion" in champion["source"]
+    status, out, _ = run(capsys, world, "score", "--user", "u0000", "--video", "v00000", "--json", "--model", "latest")
+    latest = json.loads(out)["model"]
+    assert status == 0 and latest["source"].startswith("latest 'both' model")
+    assert latest["mlflow_run_id"] == champion["mlflow_run_id"] == world.run_ids["both"]  # one training run so far
+    with pytest.raises(SystemExit) as exc:  # one way to name the model at a time
+        run(capsys, world, "score", "--user", "u0000", "--video", "v00000", "--model", "latest", "--run-id", "x")
+    assert exc.value.code == 2 and "not allowed with" in capsys.readouterr().err
+
+
 def test_cold_user_output_says_it_is_a_fallback(world, capsys):
     status, out, _ = run(capsys, world, "score", "--user", "stranger", "--video", "v00003")
     assert status == 0 and "[history-free fallback]" in out and "note: cold user: 'stranger'" in out

@@ -1,13 +1,15 @@
 """Which trained segment-interest model answers a downstream question, and loading it.
 
-Three ways to name one, most explicit first:
+Ways to name one, most explicit first:
 * a checkpoint file (`--checkpoint`);
 * an MLflow run id (`--run-id`): the checkpoint the warehouse's `trained_models` lists for that
   run, else the run's own `.pt` artifact fetched from the MLflow store;
-* nothing: the latest trained model: of the modality asked for (default: the first of
-  both > visual > id that `trained_models` lists), the most recent finished MLflow run tagged
-  stage=segment_interest_model; its checkpoint is the file `trained_models` lists for that run,
-  else the run's `.pt` artifact. Without an MLflow store, the `trained_models` row.
+* nothing (default): the champion, `models:/segment_interest_<modality>@champion` in the MLflow
+  model registry, of the modality asked for (default: the first of both > visual > id that
+  `trained_models` lists); its checkpoint is that of the registered version's run, found as above;
+* `--model latest` (run_id LATEST): the most recent finished MLflow run tagged
+  stage=segment_interest_model of that modality (the behaviour before the registry).
+Without a champion the latest run is used, and without an MLflow store the `trained_models` row.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from seg_pipeline.paths import DataLayout
 
 PREFERENCE = MODALITIES[::-1]  # "auto" takes the first trained of these: both, visual, id
 MODEL_STAGE = "segment_interest_model"  # the tag segment_interest_model puts on its MLflow runs
+LATEST = "latest"  # as a run id: the latest finished training run instead of the champion
 TRAIN_HINT = ("materialise segment_interest_model (`dagster job execute -m seg_pipeline.definitions "
               "-j full_pipeline`), or pass --checkpoint PATH")
 
@@ -153,6 +156,16 @@ def _latest_runs(layout: DataLayout) -> dict[str, str]:
     return {m: r for m, r in latest.items() if m in MODALITIES}
 
 
+def _champion(layout: DataLayout, modality: str) -> Optional[tuple[str, str]]:
+    """(run id, version) of the registered champion of `modality`, or None."""
+    client = _mlflow_client(layout)
+    if client is None:
+        return None
+    from seg_pipeline.model.logged import champion_run
+
+    return champion_run(client, modality)
+
+
 def _listed_checkpoint(trained: pd.DataFrame, run_id: str) -> Optional[Path]:
     rows = trained[trained["mlflow_run_id"].astype(str) == str(run_id)]
     for path in rows["checkpoint_path"].astype(str):
@@ -171,8 +184,9 @@ def resolve_model(
     """The model to use. `trained` is the warehouse's trained_models table (possibly empty).
 
     Default: the modality asked for, or the first of both > visual > id among the models the
-    warehouse lists (those fit its current data), and of that modality the latest finished
-    segment_interest_model run in MLflow; without an MLflow store, the warehouse's row.
+    warehouse lists (those fit its current data), and of that modality the registered champion,
+    else (or with run_id LATEST) the latest finished segment_interest_model run in MLflow;
+    without an MLflow store, the warehouse's row.
     """
     modality = check_modality(modality)
     if checkpoint:
@@ -184,6 +198,8 @@ def resolve_model(
 
     if trained is None or trained.empty:
         trained = pd.DataFrame(columns=["modality", "checkpoint_path", "mlflow_run_id"])
+    use_champion = run_id != LATEST
+    run_id = None if run_id == LATEST else run_id
     if run_id:
         listed = _listed_checkpoint(trained, run_id)
         if listed is None:
@@ -201,6 +217,15 @@ def resolve_model(
     if chosen not in current and chosen not in runs:
         raise ApplyError(f"no '{chosen}' model was trained (trained: {', '.join(available)})",
                          f"use --modality {available[0]}, or train '{chosen}' in segment_interest_model")
+    champion = _champion(layout, chosen) if use_champion else None
+    if champion is not None:
+        run, version = champion
+        where = f"champion models:/segment_interest_{chosen}@champion (version {version}, MLflow run {run})"
+        path = _listed_checkpoint(trained, run)
+        if path is not None:
+            return ModelRef(path, chosen, run, where)
+        ref = _from_run_artifacts(layout, run, chosen)
+        return ModelRef(ref.checkpoint_path, chosen, run, f"{where}: {ref.source}")
     if chosen in runs:
         run = runs[chosen]
         path = _listed_checkpoint(trained, run)

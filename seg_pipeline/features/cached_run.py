@@ -4,6 +4,9 @@ Videos already embedded with the same (content hash, model, weights, sampling) a
 Parquet cache instead of being decoded again, so a new or broken video never forces the rest to be
 recomputed; videos that fail to decode become rejections. The warehouse table is then rebuilt from
 the cache files of the current videos (`EmbeddingRun.cache_files`).
+
+`plan_run` decides what to embed; `embed_with_cache` embeds it in this process, and
+`features.ray_engine.embed_on_ray` on a Ray cluster: both write the same cache files.
 """
 from __future__ import annotations
 
@@ -34,6 +37,7 @@ class EmbeddingRun:
     rejections: list[Rejection] = field(default_factory=list)
     done_hashes: set[str] = field(default_factory=set)
     seconds: float = 0.0
+    engine: dict = field(default_factory=lambda: {"engine": "local"})  # where it ran (Ray: cluster facts)
 
     @property
     def cache_files(self) -> list[str]:
@@ -42,6 +46,12 @@ class EmbeddingRun:
     @property
     def embedded_ids(self) -> list[str]:
         return sorted(v["video_id"] for h in self.done_hashes for v in self.owners[h])
+
+    def reject(self, job: VideoJob, error: str | None) -> None:
+        """Every video with this content becomes a decode_failed rejection."""
+        for video in self.owners[job.content_hash]:
+            self.rejections.append(Rejection(video["path"], video["video_id"], "decode_failed",
+                                             error or "decoding failed", video["size_bytes"]))
 
     def facts(self) -> dict:
         """What was embedded, what came from the cache, and how fast, in plain numbers."""
@@ -62,6 +72,7 @@ class EmbeddingRun:
             "videos_per_s": round(stats.videos / rate, 2),
             "frames_per_s": round(stats.frames / rate, 2),
             "segments_per_s": round(stats.segments / rate, 2),
+            **self.engine,
         }
 
 
@@ -75,10 +86,9 @@ def frames_per_segment_of(segments: list[dict]) -> int:
     return k_values.pop() if k_values else 1
 
 
-def embed_with_cache(encoder: ImageEncoder, videos: list[dict], segments: list[dict], cache_dir: Path,
-                     batch_size: int, use_cache: bool = True,
-                     log: Callable[[str], None] = lambda message: None) -> EmbeddingRun:
-    """Embed every video not in the cache (all of them when not use_cache) and write its cache file.
+def plan_run(encoder: ImageEncoder, videos: list[dict], segments: list[dict], cache_dir: Path,
+             use_cache: bool = True, log: Callable[[str], None] = lambda message: None) -> EmbeddingRun:
+    """Split the distinct videos into cache hits and videos to embed (all of them when not use_cache).
 
     videos: `videos` rows; segments: `segments` rows (video_id, segment_idx, frame_indices,
     frames_per_segment).
@@ -90,24 +100,29 @@ def embed_with_cache(encoder: ImageEncoder, videos: list[dict], segments: list[d
     for job in jobs:
         hit = read_cached_segments(cache_path(cache_dir, key, job.content_hash)) if use_cache else None
         (cached if hit == len(job.frame_indices) else to_embed).append(job)
-    run = EmbeddingRun(key, Path(cache_dir), k, jobs, cached, to_embed, owners,
-                       done_hashes={job.content_hash for job in cached})
     log(f"{len(jobs)} distinct videos: {len(cached)} cached, {len(to_embed)} to embed with "
-        f"{encoder.model_name} (weights={encoder.weights_id}) on {encoder.device}")
+        f"{encoder.model_name} (weights={encoder.weights_id})")
+    return EmbeddingRun(key, Path(cache_dir), k, jobs, cached, to_embed, owners,
+                        done_hashes={job.content_hash for job in cached})
 
+
+def embed_with_cache(encoder: ImageEncoder, videos: list[dict], segments: list[dict], cache_dir: Path,
+                     batch_size: int, use_cache: bool = True,
+                     log: Callable[[str], None] = lambda message: None) -> EmbeddingRun:
+    """Embed, in this process, every video not in the cache and write its cache file."""
+    run = plan_run(encoder, videos, segments, cache_dir, use_cache, log)
+    log(f"embedding {len(run.to_embed)} videos in this process on {encoder.device}")
     started = time.perf_counter()
-    results = embed_videos(to_embed, encoder.prepare, encoder.encode_prepared, encoder.dim, batch_size, run.stats)
+    results = embed_videos(run.to_embed, encoder.prepare, encoder.encode_prepared, encoder.dim, batch_size, run.stats)
     for n, result in enumerate(results, 1):
         job = result.job
         if result.embeddings is None:
-            for video in owners[job.content_hash]:
-                run.rejections.append(Rejection(video["path"], video["video_id"], "decode_failed",
-                                                result.error or "decoding failed", video["size_bytes"]))
+            run.reject(job, result.error)
             continue
-        write_cached(cache_path(cache_dir, key, job.content_hash), job.content_hash, result.embeddings,
-                     encoder.model_name, encoder.weights_id, encoder.fingerprint, k)
+        write_cached(cache_path(cache_dir, run.key, job.content_hash), job.content_hash, result.embeddings,
+                     encoder.model_name, encoder.weights_id, encoder.fingerprint, run.frames_per_segment)
         run.done_hashes.add(job.content_hash)
         if n % PROGRESS_EVERY == 0:
-            log(f"embedded {n}/{len(to_embed)} videos")
+            log(f"embedded {n}/{len(run.to_embed)} videos")
     run.seconds = time.perf_counter() - started
     return run

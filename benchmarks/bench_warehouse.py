@@ -3,6 +3,7 @@
     python benchmarks/bench_warehouse.py                  # 1,000 users, 700,000 videos, 1.6 M views
     python benchmarks/bench_warehouse.py --views 200000   # quicker
     python benchmarks/bench_warehouse.py --segmm ../shared/data/SegMM_inter_sample.csv
+    python benchmarks/bench_warehouse.py --scaling 160000,1600000 --memory-limit 4GB   # scaling table
 
 1. The demo world's log-only mode writes the log (Parquet).
 2. A child process builds interactions (+ rejected, interaction_log), skip_labels, user_histories,
@@ -13,6 +14,12 @@
    ratio of time per view is printed.
 4. With --segmm (default: the shared SegMM sample when present), the same build on that real log:
    accepted/rejected, label_1D reproduction, split sizes and cold share for both protocols.
+
+--scaling N1,N2,...: instead of 1-4, a scaling table. For each number of views (users and videos
+grow with it: 1,600 views per user, 0.4375 videos per view, as the 1.6 M default), the log is
+written by `python -m seg_pipeline.demo --log-only` and a fresh child process builds every table
+under DuckDB's `memory_limit` / `temp_directory` (so a build larger than memory spills to disk);
+wall time, CPU time and peak RSS per size, and the growth ratio per 10x, are printed.
 """
 from __future__ import annotations
 
@@ -48,7 +55,8 @@ H = 20
 DEFAULT_SEGMM = REPO.parent / "shared" / "data" / "SegMM_inter_sample.csv"
 
 
-def build_everything(log: Path, home: Path, fmt: str, protocol: str = "temporal") -> dict:
+def build_everything(log: Path, home: Path, fmt: str, protocol: str = "temporal",
+                     duckdb_settings: dict | None = None) -> dict:
     """Every warehouse table from one log, timed per step, then the checks."""
     layout = DataLayout(home).ensure()
     steps: dict[str, float] = {}
@@ -62,7 +70,7 @@ def build_everything(log: Path, home: Path, fmt: str, protocol: str = "temporal"
         steps[step], cpu[step] = time.perf_counter() - t, time.process_time() - c
         return result
 
-    with connect(layout.warehouse) as con:
+    with connect(layout.warehouse, duckdb_settings=duckdb_settings) as con:
         counts = timed(
             "interactions",
             lambda: build_interactions(
@@ -79,6 +87,7 @@ def build_everything(log: Path, home: Path, fmt: str, protocol: str = "temporal"
         out["build_cpu_s"] = time.process_time() - started_cpu
         out["load_after"] = os.getloadavg()
         out["duckdb_threads"] = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
+        out["duckdb_memory_limit"] = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
         t = time.perf_counter()
         out["checks"] = {
             "interactions_accounted": check_row(con, "interactions_accounted"),
@@ -96,6 +105,7 @@ def build_everything(log: Path, home: Path, fmt: str, protocol: str = "temporal"
         "rejected_by_reason": counts.rejected_by_reason,
     }
     out["warehouse_mib"] = layout.warehouse.stat().st_size / 2**20
+    out["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # this process's own peak
     return out
 
 
@@ -182,23 +192,88 @@ def naive_comparison(log: Path, warehouse: Path, n_users: int) -> dict:
 # ------------------------------------------------------------------ driver
 
 
+def _duckdb_settings(args) -> dict:
+    settings = {}
+    if args.memory_limit:
+        settings["memory_limit"] = args.memory_limit
+    if args.temp_dir:
+        settings["temp_directory"] = args.temp_dir
+    if args.threads:
+        settings["threads"] = args.threads
+    return settings
+
+
 def _child(args) -> None:
-    result = build_everything(Path(args.build), Path(args.home), args.format, args.protocol)
+    result = build_everything(Path(args.build), Path(args.home), args.format, args.protocol, _duckdb_settings(args))
     print("RESULT " + json.dumps(result, default=str))
 
 
-def _run_child(log: Path, home: Path, fmt: str, protocol: str = "temporal") -> tuple[dict, float]:
+def _run_child(log: Path, home: Path, fmt: str, protocol: str = "temporal", settings_args: list[str] = ()
+               ) -> tuple[dict, float]:
     proc = subprocess.run(
-        [sys.executable, __file__, "--build", str(log), "--home", str(home), "--format", fmt, "--protocol", protocol],
+        [sys.executable, __file__, "--build", str(log), "--home", str(home), "--format", fmt, "--protocol", protocol,
+         *settings_args],
         capture_output=True,
         text=True,
     )
     if proc.returncode != 0:
         raise RuntimeError(f"build failed:\n{proc.stderr[-4000:]}")
-    # The largest peak among finished children: call this for the big build first.
-    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     line = next(l for l in proc.stdout.splitlines() if l.startswith("RESULT "))
-    return json.loads(line[len("RESULT "):]), peak_mib
+    result = json.loads(line[len("RESULT "):])
+    return result, result["peak_rss_mib"]
+
+
+def _settings_args(args) -> list[str]:
+    out = []
+    for flag, value in (("--memory-limit", args.memory_limit), ("--temp-dir", args.temp_dir), ("--threads", args.threads)):
+        if value:
+            out += [flag, str(value)]
+    return out
+
+
+def scaling_table(args, workdir: Path) -> None:
+    """One fresh log and one fresh build per size; wall, CPU, peak RSS and the ratio per 10x."""
+    rows = []
+    for views in [int(v) for v in args.scaling.split(",")]:
+        users, videos = max(1, round(views / 1600)), max(1, round(views * 0.4375))
+        log = workdir / f"log_{views}.parquet"
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "seg_pipeline.demo", "--log-only", "--users", str(users), "--videos",
+                        str(videos), "--views", str(views), "--seed", str(args.seed), "--out", str(log)],
+                       check=True, capture_output=True, cwd=REPO)
+        gen_s = time.perf_counter() - t
+        temp_dir = Path(args.temp_dir or workdir / f"duckdb_tmp_{views}")
+        settings = _settings_args(argparse.Namespace(memory_limit=args.memory_limit, temp_dir=str(temp_dir),
+                                                     threads=args.threads))
+        result, peak = _run_child(log, workdir / f"home_{views}", "demo", settings_args=settings)
+        rows.append({"views": views, "users": users, "videos": videos, "accepted": result["interactions"]["accepted"],
+                     "generate_s": gen_s, "build_s": result["build_s"], "build_cpu_s": result["build_cpu_s"],
+                     "checks_s": result["checks_s"], "peak_rss_mib": peak, "warehouse_mib": result["warehouse_mib"],
+                     "steps_s": result["steps_s"], "steps_cpu_s": result["steps_cpu_s"],
+                     "load_before": result["load_before"][0], "load_after": result["load_after"][0],
+                     "checks_passed": all(c["passed"] for c in result["checks"].values()),
+                     "memory_limit": result["duckdb_memory_limit"], "threads": result["duckdb_threads"]})
+        r = rows[-1]
+        print(f"{views:>11,} views: build {r['build_s']:7.1f} s wall {r['build_cpu_s']:7.1f} s CPU, checks "
+              f"{r['checks_s']:.1f} s, peak RSS {peak:6.0f} MiB, warehouse {r['warehouse_mib']:.0f} MiB, load "
+              f"{r['load_before']:.1f}->{r['load_after']:.1f}, checks passed {r['checks_passed']}", flush=True)
+        print("    steps (wall s): " + ", ".join(f"{k} {v:.1f}" for k, v in r["steps_s"].items()), flush=True)
+    print(f"\n| views | users | videos | build wall s | build CPU s | checks s | peak RSS MiB | warehouse MiB |"
+          f" wall x per 10x | CPU x per 10x | RSS x per 10x |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for i, r in enumerate(rows):
+        def ratio(key):
+            if i == 0:
+                return "-"
+            prev = rows[i - 1]
+            per10 = (r[key] / prev[key]) ** (1 / math.log10(r["views"] / prev["views"]))
+            return f"{per10:.1f}"
+        print(f"| {r['views']:,} | {r['users']:,} | {r['videos']:,} | {r['build_s']:.1f} | {r['build_cpu_s']:.1f} | "
+              f"{r['checks_s']:.1f} | {r['peak_rss_mib']:.0f} | {r['warehouse_mib']:.0f} | {ratio('build_s')} | "
+              f"{ratio('build_cpu_s')} | {ratio('peak_rss_mib')} |")
+    print(f"DuckDB memory_limit {rows[0]['memory_limit']}, threads {rows[0]['threads']}, {os.cpu_count()} cores")
+    (workdir / "bench_warehouse_scaling.json").write_text(json.dumps(rows, indent=2, default=str))
+    print(f"details: {workdir / 'bench_warehouse_scaling.json'}")
 
 
 def _segmm_report(path: Path, workdir: Path) -> dict:
@@ -218,6 +293,11 @@ def main() -> None:
     parser.add_argument("--naive-users", type=int, default=4, help="users in the pandas row-by-row subsample")
     parser.add_argument("--segmm", default=str(DEFAULT_SEGMM), help="SegMM-format CSV to report on ('' to skip)")
     parser.add_argument("--workdir", default="", help="where the log and warehouses go (default: a temp dir)")
+    parser.add_argument("--scaling", default="", help="comma-separated view counts: print the scaling table only")
+    parser.add_argument("--memory-limit", default="", help="DuckDB memory_limit of the build, e.g. 4GB")
+    parser.add_argument("--temp-dir", default="", help="DuckDB temp_directory (spill files; default: in the workdir "
+                        "with --scaling, DuckDB's own otherwise)")
+    parser.add_argument("--threads", type=int, default=0, help="DuckDB threads (0 = DuckDB's default: all cores)")
     # internal: the child process that builds
     parser.add_argument("--build", help=argparse.SUPPRESS)
     parser.add_argument("--home", help=argparse.SUPPRESS)
@@ -230,6 +310,9 @@ def main() -> None:
 
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="bench_warehouse_"))
     workdir.mkdir(parents=True, exist_ok=True)
+    if args.scaling:
+        scaling_table(args, workdir)
+        return
     from seg_pipeline.demo.log_only import simulate_log_only
 
     t = time.perf_counter()
@@ -237,7 +320,7 @@ def main() -> None:
     pq.write_table(simulate_log_only(args.users, args.videos, args.views, seed=args.seed), log)
     gen_s = time.perf_counter() - t
 
-    result, peak_mib = _run_child(log, workdir / "home", "demo")
+    result, peak_mib = _run_child(log, workdir / "home", "demo", settings_args=_settings_args(args))
     naive = naive_comparison(log, workdir / "home" / "warehouse.duckdb", args.naive_users)
 
     views = result["interactions"]["accepted"]

@@ -42,10 +42,15 @@ def _is_lock_conflict(exc: Exception) -> bool:
 
 @contextlib.contextmanager
 def connect(
-    path: str | Path, read_only: bool = False, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S
+    path: str | Path, read_only: bool = False, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S,
+    duckdb_settings: Mapping[str, Any] | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection that waits out brief lock holders (bounded backoff), then turns DuckDB's lock
-    conflict into an error saying who holds the file."""
+    conflict into an error saying who holds the file.
+
+    duckdb_settings: DuckDB configuration for this connection, e.g. {"memory_limit": "3GB",
+    "temp_directory": "/scratch/duckdb_tmp"} so a build larger than memory spills to disk.
+    """
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -55,7 +60,7 @@ def connect(
     delay = 0.05
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=read_only)
+            con = duckdb.connect(str(path), read_only=read_only, config=dict(duckdb_settings or {}))
             break
         except duckdb.IOException as exc:
             if not _is_lock_conflict(exc):

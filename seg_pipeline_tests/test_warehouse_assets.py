@@ -75,6 +75,7 @@ def test_materialize_on_ids_only(data_home, tmp_path):
     # Per user: ranks 3-4 share a time (middle 3.5 < 8 -> train); ceil(0.8*10) = 8 train, 1 valid, 1 test.
     assert (split["train_views"], split["valid_views"], split["test_views"]) == (32, 4, 4)
     assert split["protocol"] == "temporal"
+    assert (split["test_share"], split["test_fraction_target"]) == (0.1, 0.1) and "test_fraction" not in split
 
     con = duckdb.connect(str(data_home.warehouse), read_only=True)
     try:

@@ -126,3 +126,6 @@ def test_split_fraction_check(data_home, tmp_path):
         bad = check_row(con, "split_fractions")
     assert (good["train"], good["valid"], good["test"]) == (48, 6, 6) and good["passed"]
     assert not bad["passed"]
+    # actual shares and targets under different names (issue 11)
+    assert (good["test_share"], good["test_fraction_target"]) == (0.1, 0.1) and "test_fraction" not in good
+    assert (bad["test_share"], bad["test_fraction_target"]) == (0.0, 0.1)

@@ -62,6 +62,11 @@ class SplitSettings:
         return asdict(self.resolved())
 
 
+def _targets(params: dict) -> tuple[float, float, float]:
+    train, valid = params["train_fraction"], params["valid_fraction"]
+    return train, valid, round(1 - train - valid, 9)
+
+
 def build_splits(con: duckdb.DuckDBPyConnection, settings: SplitSettings) -> dict:
     """(Re)build splits and split_settings from skip_labels; returns counts and shares per split."""
     params = settings.params()
@@ -80,7 +85,9 @@ def build_splits(con: duckdb.DuckDBPyConnection, settings: SplitSettings) -> dic
         "keep_full_watches": params["keep_full_watches"],
         "examples": total,
         **{f"{s}_views": counts.get(s, 0) for s in SPLITS},
-        **{f"{s}_fraction": (counts.get(s, 0) / total if total else 0.0) for s in SPLITS},
+        # <split>_share is what the split got; <split>_fraction_target what the settings asked for.
+        **{f"{s}_share": (counts.get(s, 0) / total if total else 0.0) for s in SPLITS},
+        **{f"{s}_fraction_target": target for s, target in zip(SPLITS, _targets(params))},
         "cold_share": (sum(cold.values()) / evaluated) if evaluated else 0.0,
         "test_cold_share": (cold.get("test", 0) / counts["test"]) if counts.get("test") else 0.0,
         "settings": params,

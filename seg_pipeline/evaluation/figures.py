@@ -17,6 +17,18 @@ from matplotlib.patches import Rectangle
 
 
 CMAP = colormaps["viridis"].with_extremes(bad="lightgrey")  # grey: no value (e.g. truth at the end slot)
+MLFLOW_FIGURES = "figures"  # artifact folder of the figures in the active MLflow run
+
+
+def save_figure(fig: Figure, path: Path, dpi: int = 110) -> Path:
+    """Write the PNG; inside an active MLflow run also log it as an image artifact (figures/),
+    which the MLflow UI previews."""
+    fig.savefig(path, dpi=dpi)
+    import mlflow
+
+    if mlflow.active_run() is not None:
+        mlflow.log_figure(fig, f"{MLFLOW_FIGURES}/{Path(path).name}")
+    return Path(path)
 
 
 def metrics_bar_chart(table: pd.DataFrame, metrics: Sequence[str], path: Path, title: str) -> Path:
@@ -34,8 +46,7 @@ def metrics_bar_chart(table: pd.DataFrame, metrics: Sequence[str], path: Path, t
     ax.set_title(title)
     ax.legend(fontsize=8, ncols=min(len(table.index), 4), loc="upper center", bbox_to_anchor=(0.5, -0.1))
     ax.grid(axis="y", alpha=0.3)
-    fig.savefig(path, dpi=110)
-    return path
+    return save_figure(fig, path)
 
 
 @dataclass
@@ -75,5 +86,4 @@ def interest_heatmaps(examples: Sequence[HeatmapExample], path: Path) -> Path:
         ax.set_title(example.title, fontsize=9, loc="left")
     if examples:
         fig.colorbar(image, ax=list(axes), shrink=0.6, label="interest (min-max per row)")
-    fig.savefig(path, dpi=110)
-    return path
+    return save_figure(fig, path)

@@ -1,9 +1,11 @@
 """The comparison tables and the Markdown / HTML report built from skip_prediction_metrics rows."""
 from __future__ import annotations
 
+import base64
 import html
 from dataclasses import dataclass, field
-from typing import Sequence
+from pathlib import Path
+from typing import Optional, Sequence
 
 import pandas as pd
 
@@ -32,13 +34,27 @@ def comparison_table(metrics: pd.DataFrame, protocol: str, subset: str,
     return table.loc[order]
 
 
+def image_data_uri(path: Path) -> str:
+    """The image file as a data URI (embedded, so no link can break)."""
+    kind = "png" if Path(path).suffix.lower() == ".png" else "jpeg"
+    return f"data:image/{kind};base64,{base64.b64encode(Path(path).read_bytes()).decode('ascii')}"
+
+
 @dataclass
 class Report:
     title: str
     facts: list[str]
     sections: list[tuple[str, pd.DataFrame]]
-    images: list[tuple[str, str]] = field(default_factory=list)  # (caption, relative file name)
+    images: list[tuple[str, str]] = field(default_factory=list)  # (caption, file name in image_dir)
     notes: list[str] = field(default_factory=list)
+    # Where the images are: they are embedded as data URIs, so the report renders wherever it is
+    # viewed (the MLflow artifact preview cannot follow a relative link).
+    image_dir: Optional[Path] = None
+
+    def image_src(self, name: str) -> str:
+        """A data URI of the image when its file is found, else the name as given."""
+        path = Path(self.image_dir) / name if self.image_dir is not None else None
+        return image_data_uri(path) if path is not None and path.is_file() else name
 
     def markdown(self) -> str:
         lines = [f"# {self.title}", ""] + [f"- {fact}" for fact in self.facts] + [""]
@@ -48,7 +64,7 @@ class Report:
         for note in self.notes:
             lines += [note, ""]
         for caption, name in self.images:
-            lines += [f"## {caption}", "", f"![{caption}]({name})", ""]
+            lines += [f"## {caption}", "", f"![{caption}]({self.image_src(name)})", "", f"(file: `{name}`)", ""]
         return "\n".join(lines)
 
     def html(self) -> str:
@@ -66,6 +82,7 @@ class Report:
             parts.append(table.to_html(float_format=lambda v: f"{v:.4f}") if not table.empty else "<p>no views</p>")
         parts += [f"<p>{html.escape(note)}</p>" for note in self.notes]
         for caption, name in self.images:
-            parts.append(f"<h2>{html.escape(caption)}</h2><img src='{html.escape(name)}' alt='{html.escape(caption)}'>")
+            parts.append(f"<h2>{html.escape(caption)}</h2>"
+                         f"<img src='{html.escape(self.image_src(name))}' alt='{html.escape(caption)}'>")
         parts.append("</body></html>")
         return "\n".join(parts)

@@ -183,7 +183,7 @@ def write_report(out_dir: Path, metrics: pd.DataFrame, views: pd.DataFrame,
                                       out_dir / "segment_interest_heatmaps.png")
         images.append(("Segment interest of sample test views (red box: true leave slot)", heat_path.name))
     report = Report(title="Skip prediction report", facts=facts, sections=sections, images=images,
-                    notes=list(notes))
+                    notes=list(notes), image_dir=out_dir)
     md = out_dir / "skip_prediction_report.md"
     md.write_text(report.markdown())
     page = out_dir / "skip_prediction_report.html"

@@ -12,6 +12,8 @@ import duckdb
 import pandas as pd
 
 from seg_pipeline.contract import SPLITS
+from seg_pipeline.evaluation.report_doc import image_data_uri
+from seg_pipeline.progress import Progress
 from seg_pipeline.segrec.compare import run_comparison, summarise, summary_markdown
 from seg_pipeline.segrec.config import ReportRequest
 from seg_pipeline.segrec.data import SegRecData, load_segrec_data
@@ -73,7 +75,14 @@ def build_report(inputs: ReportInputs, request: ReportRequest, out_dir: Path,
     variants = choose_variants(request.variants, sources)
     seeds = request.seed_list
     started = time.perf_counter()
-    results = run_comparison(data, request.backbones, variants, seeds, request.train, log=log)
+    fits = len(request.backbones) * len(variants) * len(seeds)
+    with Progress(fits, "SegRec", log, unit="fits") as progress:
+        def on_fit(line: str) -> None:  # run_comparison says one line per finished fit
+            if log:
+                log(line)
+            progress.update(1)
+
+        results = run_comparison(data, request.backbones, variants, seeds, request.train, log=on_fit)
     seconds = time.perf_counter() - started
     summary = summarise(results)
     table = summary_markdown(summary)
@@ -81,10 +90,12 @@ def build_report(inputs: ReportInputs, request: ReportRequest, out_dir: Path,
     facts = report_facts(data, request, variants, sources, counts, inputs.degenerate_buckets, seconds)
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    markdown = out_dir / "segrec_report.md"
-    markdown.write_text(f"{REPORT_TITLE}\n\n{table}\n\n" + "\n".join(f"- {f}" for f in facts) + "\n")
     results.to_csv(out_dir / "segrec_results.csv", index=False)
     chart = auc_bar_chart(summary, out_dir / "segrec_auc.png")
+    markdown = out_dir / "segrec_report.md"
+    markdown.write_text(f"{REPORT_TITLE}\n\n{table}\n\n" + "\n".join(f"- {f}" for f in facts) + "\n\n"
+                        + f"![Test AUC per variant]({image_data_uri(chart)})\n\n"
+                        + f"(file: `{chart.name}`)\n")
     return SegrecReport(
         results=results, summary=summary, table=table, facts=facts,
         params=mlflow_params(request, variants, data, counts), metrics=mlflow_metrics(summary),
@@ -143,21 +154,26 @@ def log_to_mlflow(report: SegrecReport) -> None:
     """Params, metrics and the report folder into the active MLflow run."""
     import mlflow
 
+    from PIL import Image
+
+    from seg_pipeline.evaluation.figures import MLFLOW_FIGURES
+
     mlflow.log_params(report.params)
     mlflow.log_metrics(report.metrics)
     mlflow.log_artifacts(str(report.out_dir), artifact_path=ARTIFACT_PATH)
+    with Image.open(report.chart) as chart:  # previewed as an image in the MLflow UI
+        mlflow.log_image(chart.convert("RGB"), f"{MLFLOW_FIGURES}/{report.chart.name}")
 
 
 def auc_bar_chart(summary: pd.DataFrame, path: Path) -> Path:
-    """Test AUC per variant (mean ± std over seeds), one panel per backbone."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    """Test AUC per variant (mean ± std over seeds), one panel per backbone (matplotlib's object
+    API: no pyplot state inside a Dagster run)."""
+    from matplotlib.figure import Figure
 
     auc_rows = summary[summary["metric"] == "AUC"]
     backbones = list(dict.fromkeys(auc_rows["backbone"]))
-    fig, axes = plt.subplots(1, len(backbones), figsize=(5 * len(backbones), 3.5), squeeze=False)
+    fig = Figure(figsize=(5 * max(len(backbones), 1), 3.5), layout="tight")
+    axes = fig.subplots(1, max(len(backbones), 1), squeeze=False)
     for ax, backbone in zip(axes[0], backbones):
         part = auc_rows[auc_rows["backbone"] == backbone]
         ax.bar(part["variant"], part["mean"], yerr=part["std"], capsize=3, color="#4C72B0")
@@ -165,9 +181,7 @@ def auc_bar_chart(summary: pd.DataFrame, path: Path) -> Path:
         ax.set_ylim(max(0.0, low - 0.02), min(1.0, float((part["mean"] + part["std"]).max()) + 0.02))
         ax.set_title(f"{backbone}: test AUC (mean ± std over seeds)")
         ax.tick_params(axis="x", rotation=30)
-    fig.tight_layout()
     fig.savefig(path, dpi=100)
-    plt.close(fig)
     return path
 
 

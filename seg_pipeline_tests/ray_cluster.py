@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -82,17 +83,23 @@ def _alive_nodes(address: str) -> int:
     return 0
 
 
+@dataclass(frozen=True)
+class Cluster:
+    address: str  # "127.0.0.1:<gcs port>": a driver on this machine joins with it
+    client_address: str  # "ray://127.0.0.1:<port>": the Ray Client server of the head
+
+
 @contextlib.contextmanager
-def two_node_cluster(cpus_per_node: int = 1) -> Iterator[str]:
-    """Yields the head's address "127.0.0.1:<port>" once both nodes are up; stops both afterwards."""
+def two_node_cluster(cpus_per_node: int = 1) -> Iterator[Cluster]:
+    """Yields the cluster once both nodes are up; stops both afterwards."""
     # Short root: Ray's unix socket paths must stay under ~107 characters.
     root = Path(tempfile.mkdtemp(prefix="rt", dir="/tmp"))
-    gcs_port, dashboard_port = free_ports(2)
+    gcs_port, dashboard_port, client_port = free_ports(3)
     address = f"127.0.0.1:{gcs_port}"
     procs = []
     try:
         procs.append(_start(["--head", "--port", str(gcs_port), "--include-dashboard", "false",
-                             "--dashboard-port", str(dashboard_port),
+                             "--dashboard-port", str(dashboard_port), "--ray-client-server-port", str(client_port),
                              *_node_args(root / "h", cpus_per_node)],
                             root / "head.log"))
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -111,7 +118,7 @@ def two_node_cluster(cpus_per_node: int = 1) -> Iterator[str]:
             time.sleep(1)
         else:
             raise RuntimeError(f"the two-node cluster did not come up in {START_TIMEOUT_S} s")
-        yield address
+        yield Cluster(address, f"ray://127.0.0.1:{client_port}")
     finally:
         for proc in reversed(procs):
             _stop(proc)

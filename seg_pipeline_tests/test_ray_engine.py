@@ -102,7 +102,8 @@ def test_ray_two_node_cluster_joined_through_address_gives_the_local_rows(data_h
     monkeypatch.setenv("RAY_AUTH_MODE", "disabled")  # the test cluster runs without token auth
     for f in data_home.embedding_cache_dir.rglob("*.parquet"):
         f.unlink()
-    with two_node_cluster(cpus_per_node=1) as address:
+    with two_node_cluster(cpus_per_node=1) as cluster:
+        address = cluster.address
         result = _run(folder, [segment_embeddings, every_segment_has_one_embedding], "ray",
                       address=address, workers=2, cpus_per_worker=1, videos_per_task=1)
     meta = _metadata(result)

@@ -199,8 +199,11 @@ def _run_dataset(ray, run: EmbeddingRun, encoder: ImageEncoder, encoder_settings
         num_cpus=settings.cpus_per_worker, num_gpus=settings.num_gpus or None,
     )
     jobs = {job.content_hash: job for job in run.to_embed}
-    nodes, pids, load_s, seen = set(), set(), 0.0, 0
+    nodes, pids, load_s, seen, first_s = set(), set(), 0.0, 0, None
+    started = time.perf_counter()
     for batch in dataset.iter_batches(batch_size=None, batch_format="pyarrow"):
+        # Actor processes starting (Python, torch, the encoder) + the first batch: Ray's fixed cost.
+        first_s = time.perf_counter() - started if first_s is None else first_s
         for row in batch.to_pylist():
             seen += 1
             nodes.add(row["node_id"])
@@ -219,4 +222,6 @@ def _run_dataset(ray, run: EmbeddingRun, encoder: ImageEncoder, encoder_settings
             if seen % PROGRESS_EVERY == 0:
                 log(f"embedded {seen}/{len(run.to_embed)} videos on Ray")
     run.engine.update({"ray_workers": settings.workers, "ray_nodes_used": len(nodes), "ray_worker_processes": len(pids),
-                       "ray_encoder_load_seconds": round(load_s, 3), "ray_num_gpus_per_worker": settings.num_gpus})
+                       "ray_encoder_load_seconds": round(load_s, 3), "ray_num_gpus_per_worker": settings.num_gpus,
+                       "ray_first_result_seconds": round(first_s or 0.0, 3),
+                       "ray_dataset_seconds": round(time.perf_counter() - started, 3)})

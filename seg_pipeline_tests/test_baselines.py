@@ -147,7 +147,8 @@ def test_random_hit_rate_matches_chance():
 
 
 def test_registry_names_every_baseline():
-    assert set(BASELINES) == {"Random", "AllPosition", "UserPosition", "ItemPosition", "DurationPosition"}
+    assert set(BASELINES) == {"Random", "AllPosition", "UserPosition", "ItemPosition", "DurationPosition",
+                              "GBDTHazard"}
     with pytest.raises(ConfigError, match="unknown baseline.*Popularity.*choose from.*AllPosition"):
         make_baseline("Popularity")
 
@@ -158,3 +159,32 @@ def test_position_priors_score_the_same_from_fit_data_or_priors_alone(fitted):
     for name in ("AllPosition", "UserPosition", "ItemPosition", "DurationPosition"):
         full = make_baseline(name).fit(fit).score(test)
         assert np.array_equal(full, make_baseline(name).fit(FitData(priors=fit.priors)).score(test))
+
+
+def test_prior_leave_distribution_is_its_frequencies_not_a_softmax(fitted):
+    """AllPosition's leave distribution is the global frequency renormalised over slots 0..N."""
+    fit, test = fitted
+    prior = make_baseline("AllPosition").fit(fit)
+    probs = prior.leave_distribution(test)
+    # view 5 (N = 4): slots 0..4 carry 0.4, 0.2, 0.2, 0.2, 0 (sum 1); view 7 (N = 1): 0.4, 0.2 -> 2/3, 1/3
+    np.testing.assert_allclose(probs[0, :5], [0.4, 0.2, 0.2, 0.2, 0.0])
+    np.testing.assert_allclose(probs[2, :2], [2 / 3, 1 / 3])
+    assert (probs[0, 5:] == 0).all() and np.allclose(probs.sum(axis=1), 1.0)
+
+
+def test_prior_watch_time_mae_by_hand(fitted):
+    """MAE from AllPosition's frequencies, worked out by hand; the old softmax(-frequency) rule gives
+    a different (nearly uniform) answer, so this fails on the old behaviour."""
+    from seg_pipeline.evaluation.metrics import watch_time_mae
+
+    fit, test = fitted
+    prior = make_baseline("AllPosition").fit(fit)
+    one = test.iloc[[2]]  # view 7: N = 1 (duration 5 s), left in segment 0, played 2.5 s
+    probs = prior.leave_distribution(one)
+    # expected time: 2/3 * 2.5 s (segment 0's midpoint) + 1/3 * 5 s (end slot = duration) = 10/3 s;
+    # actual 2.5 s, so MAE = 10/3 - 5/2 = 5/6 s
+    got = watch_time_mae(prior.score(one), one["n_segments"].to_numpy(), np.array([5000]), np.array([2500]), probs)
+    assert got["MAE"] == pytest.approx(5 / 6)
+    old = watch_time_mae(prior.score(one), one["n_segments"].to_numpy(), np.array([5000]), np.array([2500]))
+    # softmax(0.4, 0.2) = (0.5498, 0.4502): 0.5498 * 2.5 + 0.4502 * 5 - 2.5 = 1.1255 s
+    assert old["MAE"] == pytest.approx(1.1255, abs=1e-4)

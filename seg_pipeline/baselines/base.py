@@ -3,7 +3,9 @@
 fit() receives what the fit splits (train + valid, never test) offer: the position priors and the
 labelled fit views themselves, so a learned baseline can train on views while a position prior
 reads its counts. score() turns views into an interest matrix shaped like the model's, so
-baselines and model go through the same metric code.
+baselines and model go through the same metric code; leave_distribution() gives the probabilities
+watch-time MAE and the heatmaps use (a prior's own frequencies, a hazard model's P(leave at i)),
+which a softmax of the scores would not (softmax(-frequency) is nearly uniform).
 """
 from __future__ import annotations
 
@@ -33,16 +35,22 @@ class FitData:
     priors: the `position_priors` rows (PRIOR_COLUMNS): per-slot leave counts per group.
     views: the labelled fit views (FIT_VIEW_COLUMNS, view_id order): where each view left
     (target_slot), when (time_ms), and its split, for baselines that learn from views.
+    features: every labelled view of every split with the tabular features of
+    baselines/view_features.py (train rows leave-one-out / out-of-fold, valid rows from train, test
+    rows from the fit splits); empty unless a baseline `needs_features`.
     """
 
     priors: pd.DataFrame = field(default_factory=lambda: _empty(PRIOR_COLUMNS))
     views: pd.DataFrame = field(default_factory=lambda: _empty(FIT_VIEW_COLUMNS))
+    features: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 class SkipBaseline(ABC):
     """fit(FitData) -> self; score(views) -> float32 (n_views, N_SLOTS), lower = leave here."""
 
     name: ClassVar[str]
+    seeded: ClassVar[bool] = False  # scores depend on the seed (reported with it; else seed NULL)
+    needs_features: ClassVar[bool] = False  # fit reads FitData.features, score the feature columns
 
     def __init__(self, seed: int = 0):
         self.seed = int(seed)  # one constructor for every baseline; deterministic ones ignore it
@@ -54,6 +62,14 @@ class SkipBaseline(ABC):
     @abstractmethod
     def score(self, views: pd.DataFrame) -> np.ndarray:
         """Interest per slot for each view (columns VIEW_COLUMNS); deterministic."""
+
+    def leave_distribution(self, views: pd.DataFrame) -> np.ndarray:
+        """float64 (n_views, N_SLOTS) P(leave at slot) over slots 0..N (rows sum to 1, 0 on padding).
+        Default: softmax of the negated scores, the model's rule; baselines with probabilities of
+        their own override it."""
+        from seg_pipeline.evaluation.metrics import leave_distribution
+
+        return leave_distribution(self.score(views), views["n_segments"].to_numpy())
 
 
 def check_views(views: pd.DataFrame) -> None:

@@ -3,7 +3,8 @@
 AllPosition uses the global per-slot leave frequency; UserPosition, ItemPosition and
 DurationPosition use the frequency within the view's user, video, or segment count N, and back
 off to the global frequency: for a group never seen in the fit splits, and to order slots the
-group ties on (most slots of a sparse group have zero leaves). Interest = -frequency.
+group ties on (most slots of a sparse group have zero leaves). Interest = -frequency; the leave
+distribution is that frequency renormalised over the view's slots 0..N (not a softmax of it).
 
 A slot is a slot index, as the published code counts it: slot 3 pools "left in segment 3" of
 long videos with "watched a 3-segment video to the end". DurationPosition separates the two, since
@@ -68,6 +69,16 @@ class PositionPrior(SkipBaseline):
             # it only orders slots the group ties on (lexicographic back-off, no tuning knob).
             interest[seen] = -(counts / n + self.global_frequency[None, :] / (2.0 * n))
         return interest.astype(np.float32)
+
+    def leave_distribution(self, views: pd.DataFrame) -> np.ndarray:
+        """The frequencies behind the scores (with the back-off term) renormalised over slots
+        0..N; uniform over them where the frequencies are all 0 (no fit view left at any of them)."""
+        n_segments = views["n_segments"].to_numpy(dtype=np.int64)
+        candidate = np.arange(N_SLOTS)[None, :] <= n_segments[:, None]
+        freq = np.where(candidate, np.maximum(-self.score(views).astype(np.float64), 0.0), 0.0)
+        total = freq.sum(axis=1, keepdims=True)
+        uniform = candidate / candidate.sum(axis=1, keepdims=True)
+        return np.where(total > 0, freq / np.where(total > 0, total, 1.0), uniform)
 
 
 class AllPosition(PositionPrior):

@@ -1,5 +1,6 @@
-"""What the baselines fit on, from the warehouse: the position_priors table (sql/position_priors.sql)
-and the labelled views of the fit splits (sql/labelled_views.sql)."""
+"""What the baselines fit on, from the warehouse: the position_priors table (sql/position_priors.sql),
+the labelled views of the fit splits (sql/labelled_views.sql) and, for learned baselines, the
+tabular features of every labelled view (sql/baseline_view_features.sql)."""
 from __future__ import annotations
 
 from typing import Sequence
@@ -8,6 +9,7 @@ import duckdb
 import pandas as pd
 
 from seg_pipeline.baselines.base import PRIOR_COLUMNS, FitData
+from seg_pipeline.baselines.view_features import view_features
 from seg_pipeline.warehouse.db import run_sql
 from seg_pipeline.warehouse.tables import read_labelled_views
 
@@ -18,6 +20,8 @@ def build_position_priors(con: duckdb.DuckDBPyConnection, fit_splits: Sequence[s
     return con.execute(f"SELECT {', '.join(PRIOR_COLUMNS)} FROM position_priors").df()
 
 
-def load_fit_data(con: duckdb.DuckDBPyConnection, fit_splits: Sequence[str]) -> FitData:
-    """Everything a baseline may learn from; builds position_priors on the way (a people-facing table)."""
-    return FitData(priors=build_position_priors(con, fit_splits), views=read_labelled_views(con, fit_splits))
+def load_fit_data(con: duckdb.DuckDBPyConnection, fit_splits: Sequence[str], features: bool = False) -> FitData:
+    """Everything a baseline may learn from; builds position_priors on the way (a people-facing table).
+    `features`: also the view features (needs user_histories), for baselines that `needs_features`."""
+    return FitData(priors=build_position_priors(con, fit_splits), views=read_labelled_views(con, fit_splits),
+                   features=view_features(con, fit_splits) if features else pd.DataFrame())

@@ -13,6 +13,7 @@ class RandomBaseline(SkipBaseline):
     whichever other views are evaluated with it."""
 
     name = "Random"
+    seeded = True
 
     def fit(self, data: FitData) -> "RandomBaseline":
         return self

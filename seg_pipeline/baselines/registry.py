@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from seg_pipeline.baselines.base import SkipBaseline
+from seg_pipeline.baselines.gbdt_hazard import GBDTHazard
 from seg_pipeline.baselines.position import AllPosition, DurationPosition, ItemPosition, UserPosition
 from seg_pipeline.baselines.random_scores import RandomBaseline
 from seg_pipeline.errors import ConfigError
 
 BASELINES: dict[str, type[SkipBaseline]] = {
-    cls.name: cls for cls in (RandomBaseline, AllPosition, UserPosition, ItemPosition, DurationPosition)
+    cls.name: cls for cls in (RandomBaseline, AllPosition, UserPosition, ItemPosition, DurationPosition,
+                                GBDTHazard)
 }
 
 

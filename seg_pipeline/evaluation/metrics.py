@@ -16,6 +16,8 @@ every slot the same must look like Random, not like a model that always guesses 
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 
 from seg_pipeline.contract import MAX_SEGMENTS, N_SLOTS, SEGMENT_SECONDS
@@ -117,14 +119,16 @@ def leave_distribution(scores: np.ndarray, n_segments: np.ndarray) -> np.ndarray
 
 
 def expected_watch_time_s(
-    scores: np.ndarray, n_segments: np.ndarray, duration_ms: np.ndarray
+    scores: np.ndarray, n_segments: np.ndarray, duration_ms: np.ndarray, probs: Optional[np.ndarray] = None
 ) -> np.ndarray:
     """Expected watch time in seconds: sum_i P(leave at i) * min(5(i + 0.5), duration).
 
     Leaving in segment i counts as its midpoint, the end slot as the full duration; each slot's
     time is capped at the duration so a short last segment cannot push the expectation past it.
+    `probs`: the method's own leave distribution (a baseline's frequencies); default: softmax of
+    the negated scores.
     """
-    probs = leave_distribution(scores, n_segments)
+    probs = leave_distribution(scores, n_segments) if probs is None else np.asarray(probs, dtype=np.float64)
     n_segments = np.asarray(n_segments, dtype=np.int64)
     duration_s = np.asarray(duration_ms, dtype=np.float64) / 1000.0
     slot_time = SEGMENT_SECONDS * (np.arange(N_SLOTS)[None, :] + 0.5)
@@ -138,12 +142,13 @@ def watch_time_mae(
     n_segments: np.ndarray,
     duration_ms: np.ndarray,
     playing_time_ms: np.ndarray,
+    probs: Optional[np.ndarray] = None,
 ) -> dict[str, float]:
     """Mean absolute error of the expected watch time against the true playing time (capped at
     the duration, since replays count as full watches): 'MAE' in seconds, 'MAE_segments' in 5 s
-    segments for comparison with the paper."""
+    segments for comparison with the paper. `probs`: see expected_watch_time_s."""
     duration_ms = np.asarray(duration_ms, dtype=np.float64)
-    predicted = expected_watch_time_s(scores, n_segments, duration_ms)
+    predicted = expected_watch_time_s(scores, n_segments, duration_ms, probs)
     actual = np.minimum(np.asarray(playing_time_ms, dtype=np.float64), duration_ms) / 1000.0
     if predicted.size == 0:
         return {"MAE": float("nan"), "MAE_segments": float("nan")}

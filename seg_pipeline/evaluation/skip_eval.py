@@ -17,6 +17,10 @@ from seg_pipeline.evaluation.metrics import (
 )
 
 SUBSETS = ("all", "cold", "warm")
+# Under 'slots40' every method's padding slots (after the end slot) get this one score, the model's
+# own PAD_SCORE (model/network.py), so no method gains or loses by what it happens to put there
+# (position priors used to put the global frequency of slot i there, Random a random draw).
+PADDING_SCORE = 1.0e4
 # Columns the evaluation reads from the test-view frame (one row per view, aligned with scores).
 EVAL_COLUMNS = ("view_id", "user_id", "video_id", "n_segments", "target_slot", "duration_ms",
                 "playing_time_ms", "cold_video")
@@ -40,6 +44,12 @@ def sanitize(scores: np.ndarray, n_segments: np.ndarray) -> np.ndarray:
     return np.where(padding & np.isnan(scores), np.inf, scores)
 
 
+def pad_fixed(scores: np.ndarray, n_segments: np.ndarray) -> np.ndarray:
+    """The same padding for every method: slots after the end slot scored PADDING_SCORE."""
+    padding = np.arange(N_SLOTS)[None, :] > np.asarray(n_segments)[:, None]
+    return np.where(padding, PADDING_SCORE, scores)
+
+
 def evaluate_method(
     method: str,
     modality: str,
@@ -48,11 +58,15 @@ def evaluate_method(
     seed: int = 0,
     latent: Optional[np.ndarray] = None,
     interest: Optional[np.ndarray] = None,
+    leave_probs: Optional[np.ndarray] = None,
 ) -> list[dict]:
     """Rows (method, modality, protocol, subset, metric, value, n_views).
 
     `scores` rank the skip slots; `interest` (default: the scores) is the per-segment interest the
-    latent correlation judges, which differs for a survival-loss model (see ScoredViews).
+    latent correlation judges, which differs for a survival-loss model (see ScoredViews);
+    `leave_probs` (default: softmax of the negated scores) is the method's P(leave at slot) that
+    watch-time MAE uses (a baseline's own frequencies or hazards). Under 'slots40' every method's
+    padding slots score PADDING_SCORE.
 
     Ranks are drawn once per protocol over all views (one tie-breaking draw) and then averaged per
     subset. Watch-time MAE and the latent correlation do not depend on the candidate protocol;
@@ -76,7 +90,8 @@ def evaluate_method(
                                  metric=metric, value=float(value), n_views=int(n)))
 
     for protocol in PROTOCOLS:
-        ranks = target_ranks(scores, n_segments, target, protocol, seed=seed)
+        ranked = pad_fixed(scores, n_segments) if protocol == "slots40" else scores
+        ranks = target_ranks(ranked, n_segments, target, protocol, seed=seed)
         for subset in SUBSETS:
             mask = masks[subset]
             if mask.any():
@@ -87,7 +102,8 @@ def evaluate_method(
             continue
         add("segments_end", subset, watch_time_mae(
             scores[mask], n_segments[mask], views["duration_ms"].to_numpy()[mask],
-            views["playing_time_ms"].to_numpy()[mask]), mask.sum())
+            views["playing_time_ms"].to_numpy()[mask],
+            None if leave_probs is None else leave_probs[mask]), mask.sum())
         if latent is not None:
             add("segments_end", subset, spearman_latent(interest[mask], latent[mask], n_segments[mask]), mask.sum())
     return rows

@@ -14,7 +14,8 @@ class DataHome(ConfigurableResource):
     root: str = ""
     busy_timeout_s: float = Field(DEFAULT_BUSY_TIMEOUT_S, ge=0, le=3600, description="How long a stage waits "
                                   "(s, bounded backoff) for another process holding the warehouse file before it "
-                                  "fails with WarehouseBusyError (videos and warehouse stages; others wait the default).")
+                                  "fails with WarehouseBusyError (videos and warehouse stages; others wait "
+                                  "the default).")
 
     @property
     def layout(self) -> DataLayout:

@@ -46,7 +46,8 @@ class Inventory:
         """Why the folder gave no video, with the rejection counts."""
         if not self.rejections:
             return f"it holds no file with a video extension ({self.ignored_files} other files ignored)"
-        reasons = ", ".join(f"{kind} {n}" for kind, n in sorted(self.rejections_by_kind().items(), key=lambda kv: -kv[1]))
+        by_kind = sorted(self.rejections_by_kind().items(), key=lambda kv: -kv[1])
+        reasons = ", ".join(f"{kind} {n}" for kind, n in by_kind)
         return f"all {len(self.rejections)} video files were rejected ({reasons}); video_errors says why"
 
     def rejection_rows(self) -> list[dict]:
@@ -116,7 +117,8 @@ def _choose(video_id: str, contenders: list[AcceptedVideo], known: KnownVideo | 
     return first, "no previous run accepted either, so the first path in sorted order was kept"
 
 
-def resolve_ids(probed: list[AcceptedVideo], known: Mapping[str, KnownVideo]) -> tuple[list[AcceptedVideo], list[Rejection]]:
+def resolve_ids(probed: list[AcceptedVideo],
+                known: Mapping[str, KnownVideo]) -> tuple[list[AcceptedVideo], list[Rejection]]:
     """One readable file per video_id: the known content first, then the known path, then path order;
     the others are rejected as duplicate_video_id, naming both paths and the rule."""
     by_id: dict[str, list[AcceptedVideo]] = {}
@@ -131,7 +133,8 @@ def resolve_ids(probed: list[AcceptedVideo], known: Mapping[str, KnownVideo]) ->
             if other is not winner:
                 reason = (f"video_id '{video_id}' is kept for {winner.info.path}, not {other.info.path}: {rule}; "
                           "rename one of the files to use both")
-                rejected.append(Rejection(other.info.path, video_id, "duplicate_video_id", reason, other.info.size_bytes))
+                rejected.append(Rejection(other.info.path, video_id, "duplicate_video_id", reason,
+                                          other.info.size_bytes))
     kept.sort(key=lambda v: v.video_id)
     return kept, rejected
 

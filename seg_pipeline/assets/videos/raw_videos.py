@@ -23,8 +23,9 @@ class RawVideosConfig(Config):
     decoder: Literal["auto", "decord", "pyav"] = Field("auto", description=f"One of {DECODERS}: 'auto' tries "
                                                        "decord, falling back to PyAV for files decord cannot open.")
     recursive: bool = Field(False, description="Also look in sub-folders of the video folder.")
-    truncation_tolerance_s: float = Field(0.5, ge=0, le=60, description="How far (s) the readable length may fall short "
-                                          "of the length the container declares before a file counts as truncated.")
+    truncation_tolerance_s: float = Field(0.5, ge=0, le=60, description="How far (s) the readable length may "
+                                          "fall short of the length the container declares before a file counts "
+                                          "as truncated.")
 
 
 @asset(

@@ -15,7 +15,7 @@ from seg_pipeline.assets.model.skip_report import (
     _ground_truth,
     every_method_present,
     metric_values_in_range,
-    model_beats_position_baselines,
+    model_beats_best_baseline,
     segment_scores_cover_test_views,
     skip_prediction_report,
 )
@@ -63,6 +63,8 @@ def build_warehouse(layout) -> None:
             FROM v""")
         con.execute("CREATE TABLE splits AS SELECT view_id::BIGINT AS view_id, user_id, split, "
                     "cold_video::BOOLEAN AS cold_video, 'temporal' AS protocol FROM v")
+        con.execute("CREATE TABLE user_histories AS SELECT view_id::BIGINT AS view_id, "
+                    "CAST([] AS BIGINT[]) AS history_view_ids FROM v")
     truth = [(u, v, i, x) for u, v, values in LATENT for i, x in enumerate(values)]
     layout.demo_dir.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(truth, columns=["user_id", "video_id", "segment_idx", "interest"]).to_parquet(
@@ -72,7 +74,7 @@ def build_warehouse(layout) -> None:
 RESOURCES = {"home": DataHome(), "tracking": MlflowTracking(), "log_source": LogSource(),
              "run_settings": RunSettings(device="cpu")}
 CHECKS = [metric_values_in_range, every_method_present, segment_scores_cover_test_views,
-          model_beats_position_baselines]
+          model_beats_best_baseline]
 
 
 def metric(table: pd.DataFrame, method: str, protocol: str, subset: str, name: str) -> float:
@@ -90,7 +92,10 @@ def test_report_with_baselines_only(data_home):
         table = con.execute("SELECT * FROM skip_prediction_metrics").df()
         n_scores = con.execute("SELECT count(*) FROM segment_scores").fetchone()[0]
         priors = con.execute("SELECT count(*) FROM position_priors WHERE prior = 'all'").fetchone()[0]
-    assert set(table.method) == {"Random", "AllPosition", "UserPosition", "ItemPosition", "DurationPosition"}
+    assert set(table.method) == {"Random", "AllPosition", "UserPosition", "ItemPosition", "DurationPosition",
+                                 "GBDTHazard"}
+    seeds = table.groupby("method")["seed"].agg(lambda s: set(s.dropna()))
+    assert seeds["GBDTHazard"] == {0} and seeds["Random"] == {0} and seeds["AllPosition"] == set()
     assert set(table.modality) == {"none"} and set(table.protocol) == {"segments_end", "slots40"}
     assert set(table.subset) == {"all", "cold", "warm"}
     assert n_scores == 0 and priors == 2  # no model: empty segment_scores; slots 0 and 1 seen
@@ -105,17 +110,19 @@ def test_report_with_baselines_only(data_home):
     assert metric(table, "AllPosition", "slots40", "all", "HR@1") == pytest.approx(1 / 3)
     # Within-view Spearman vs latent truth: view 10 -1, view 11 +1, view 12 +1 -> 1/3.
     assert metric(table, "AllPosition", "segments_end", "all", "spearman_latent") == pytest.approx(1 / 3)
-    # Watch time of view 10: P(leave) = softmax(.75, .25, 0) over times 2.5, 7.5, 8 s; truth 2 s.
-    p = np.exp([0.75, 0.25, 0.0]) / np.exp([0.75, 0.25, 0.0]).sum()
+    # Watch time of view 10: P(leave) = AllPosition's frequencies (.75, .25, 0) over times 2.5, 7.5, 8 s
+    # = 3.75 s; truth 2 s (the old softmax(-frequency) rule gave 4.36 s).
+    p = np.array([0.75, 0.25, 0.0])
     expected_10 = abs(p @ [2.5, 7.5, 8.0] - 2.0)
+    assert expected_10 == pytest.approx(1.75)
     mae_rows = table[(table.method == "AllPosition") & (table.metric == "MAE")]
     assert set(mae_rows.protocol) == {"segments_end"}
     assert metric(table, "AllPosition", "segments_end", "all", "MAE") > 0
     assert len(table[(table.method == "AllPosition") & (table.metric == "MAE") & (table.subset == "warm")]) == 1
     cold_mae = metric(table, "AllPosition", "segments_end", "cold", "MAE")  # view 11 alone: N=2, 10 s, truth 10 s
     assert cold_mae == pytest.approx(abs(p @ [2.5, 7.5, 10.0] - 10.0))
-    assert metric(table, "AllPosition", "segments_end", "warm", "MAE_segments") * 5 == pytest.approx(
-        (expected_10 + abs(np.exp([0.75, 0.25, 0, 0]) / np.exp([0.75, 0.25, 0, 0]).sum() @ [2.5, 7.5, 12.5, 15.0] - 7.0)) / 2)
+    # view 12 (N = 3, truth 7 s): .75 * 2.5 + .25 * 7.5 = 3.75 s -> 3.25 s off
+    assert metric(table, "AllPosition", "segments_end", "warm", "MAE_segments") * 5 == pytest.approx((1.75 + 3.25) / 2)
 
     checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
     assert checks["metric_values_in_range"].passed
@@ -124,8 +131,8 @@ def test_report_with_baselines_only(data_home):
     assert checks["every_method_present"].metadata["expected_methods"].value == 4  # contract baselines, no model
     assert checks["segment_scores_cover_test_views"].passed  # no trained modality to cover
     assert checks["segment_scores_cover_test_views"].metadata["expected_rows_per_modality"].value == 2 + 2 + 3
-    assert not checks["model_beats_position_baselines"].passed  # a warning: no model
-    assert checks["model_beats_position_baselines"].severity.value == "WARN"
+    assert not checks["model_beats_best_baseline"].passed  # a warning: no model, no comparison rows
+    assert checks["model_beats_best_baseline"].severity.value == "WARN"
 
     # The SQL checks catch what they are for: a value out of range, a missing metric, a short modality.
     with connect(data_home.warehouse) as con:

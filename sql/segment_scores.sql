@@ -5,7 +5,8 @@
 -- what thumbnails and editing suggestions rank by.
 -- The end slot (slot n_segments, "watched to the end") is not a segment and gets no row; its score
 -- is repeated on every row of the view as end_slot_score. leave_probability is
--- P(leave in this segment) over slots 0..n_segments (softmax of negated scores, SPEC 4).
+-- P(leave in this segment) over slots 0..n_segments (softmax of negated scores, SPEC 4). With several
+-- trained seeds of a modality, the rows are its first (lowest) seed's.
 CREATE OR REPLACE TABLE segment_scores AS
 SELECT CAST(user_id AS VARCHAR) AS user_id,
        CAST(video_id AS VARCHAR) AS video_id,

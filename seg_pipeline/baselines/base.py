@@ -51,6 +51,9 @@ class SkipBaseline(ABC):
     name: ClassVar[str]
     seeded: ClassVar[bool] = False  # scores depend on the seed (reported with it; else seed NULL)
     needs_features: ClassVar[bool] = False  # fit reads FitData.features, score the feature columns
+    # Choosing on valid needs a refit on train-only statistics (False: the fit never reads valid labels
+    # as statistics, e.g. only for early stopping, so one fit serves valid and test).
+    refit_to_select: ClassVar[bool] = True
 
     def __init__(self, seed: int = 0):
         self.seed = int(seed)  # one constructor for every baseline; deterministic ones ignore it

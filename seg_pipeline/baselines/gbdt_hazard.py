@@ -44,6 +44,7 @@ class GBDTHazard(SkipBaseline):
     name: ClassVar[str] = "GBDTHazard"
     seeded: ClassVar[bool] = True
     needs_features: ClassVar[bool] = True
+    refit_to_select: ClassVar[bool] = False  # train rows + valid for early stopping, whatever fit_splits
 
     def __init__(self, seed: int = 0, rounds: int = ROUNDS, patience: int = PATIENCE):
         super().__init__(seed)

@@ -14,6 +14,7 @@ class RandomBaseline(SkipBaseline):
 
     name = "Random"
     seeded = True
+    refit_to_select = False
 
     def fit(self, data: FitData) -> "RandomBaseline":
         return self

@@ -1,6 +1,8 @@
 """Everything the skip-prediction report computes, as plain functions over arrays and frames:
-every method's scores and metrics, the segment_scores rows, the report files and the MLflow run.
-The Dagster asset only reads the warehouse, calls `build_skip_report`, and writes the results."""
+every method's scores and metrics (evaluation/scored.py), the best model vs the best baseline
+(evaluation/comparison.py), the segment_scores rows, the report files (evaluation/report_files.py)
+and the MLflow run. The Dagster asset only reads the warehouse, calls `build_skip_report`, and
+writes the results."""
 from __future__ import annotations
 
 import re
@@ -14,184 +16,29 @@ import pandas as pd
 
 from seg_pipeline.baselines.base import FitData
 from seg_pipeline.baselines.registry import BASELINES, check_baselines, make_baseline
+from seg_pipeline.baselines.view_features import FEATURE_COLUMNS
 from seg_pipeline.contract import EVAL_SPLIT, N_SLOTS, SEGMENT_SECONDS
 from seg_pipeline.errors import ConfigError
-from seg_pipeline.evaluation.figures import HeatmapExample, interest_heatmaps, metrics_bar_chart
-from seg_pipeline.evaluation.metrics import RANK_METRICS, leave_distribution, target_ranks
+from seg_pipeline.evaluation.bootstrap import RESAMPLES, SEED as BOOTSTRAP_SEED
+from seg_pipeline.evaluation.comparison import COMPARISON_COLUMNS, Candidate, compare_best, model_seed, ranks_of
 from seg_pipeline.evaluation.latent import latent_matrix
-from seg_pipeline.evaluation.report_doc import MODEL_METHOD, NO_MODALITY, Report, comparison_table, method_label
-from seg_pipeline.evaluation.skip_eval import SUBSETS, evaluate_method
+from seg_pipeline.evaluation.report_doc import MODEL_METHOD, NO_MODALITY, method_label
+from seg_pipeline.evaluation.report_files import (  # noqa: F401 (re-exported for callers)
+    ReportFiles,
+    heatmap_examples,
+    hit_rate_by_target_kind,
+    segment_score_frame,
+    write_report,
+)
+from seg_pipeline.evaluation.scored import (  # noqa: F401 (re-exported for callers)
+    METRIC_COLUMNS,
+    ScoredMethod,
+    evaluate_all,
+    mean_over_seeds,
+    one_per_label,
+)
+from seg_pipeline.evaluation.skip_eval import PADDING_SCORE
 from seg_pipeline.warehouse.fingerprint import frame_fingerprint
-
-METRIC_COLUMNS = ["method", "modality", "protocol", "subset", "metric", "value", "n_views"]
-
-
-@dataclass
-class ScoredMethod:
-    """One method's scores over the evaluated views (rows aligned with the views frame): `scores`
-    rank the skip slots; `interest` is the per-segment interest when it differs (survival-loss
-    models), else None and the scores serve as interest too."""
-
-    method: str
-    modality: str
-    scores: np.ndarray
-    interest: Optional[np.ndarray] = None
-
-    @property
-    def label(self) -> str:
-        return method_label(self.method, self.modality)
-
-
-def evaluate_all(views: pd.DataFrame, scored: Sequence[ScoredMethod], seed: int = 0,
-                 latent: Optional[np.ndarray] = None) -> pd.DataFrame:
-    """Long-format metric rows for every method (the skip_prediction_metrics schema)."""
-    rows: list[dict] = []
-    for item in scored:
-        rows += evaluate_method(item.method, item.modality, item.scores, views, seed=seed, latent=latent,
-                                interest=item.interest)
-    return pd.DataFrame(rows, columns=METRIC_COLUMNS)
-
-
-TARGET_KINDS = ("left in segment 0", "left in a later segment", "watched to the end")
-
-
-def target_kind(views: pd.DataFrame) -> np.ndarray:
-    """Where each view ended: the three cases a position prior or a loss can treat very differently."""
-    target = views["target_slot"].to_numpy()
-    end = target == views["n_segments"].to_numpy()
-    return np.where(end, TARGET_KINDS[2], np.where(target == 0, TARGET_KINDS[0], TARGET_KINDS[1]))
-
-
-def hit_rate_by_target_kind(views: pd.DataFrame, scored: Sequence[ScoredMethod], seed: int = 0) -> pd.DataFrame:
-    """HR@1 (primary protocol) per method split by where the user left: shows whether a method only
-    ever predicts one kind of leave (e.g. always the end slot)."""
-    kinds = target_kind(views)
-    present = [k for k in TARGET_KINDS if (kinds == k).any()]
-    n, t = views["n_segments"].to_numpy(), views["target_slot"].to_numpy()
-    hits = {item.label: target_ranks(item.scores, n, t, seed=seed) == 1 for item in scored}
-    table = pd.DataFrame({label: [float(hit[kinds == k].mean()) for k in present] for label, hit in hits.items()},
-                         index=present).T
-    counts = pd.Series({k: int((kinds == k).sum()) for k in present})
-    table.columns = [f"HR@1 {k} ({counts[k]} views)" for k in present]
-    return table
-
-
-def segment_score_frame(views: pd.DataFrame, scores: np.ndarray, modality: str,
-                        interest: Optional[np.ndarray] = None) -> pd.DataFrame:
-    """One row per real segment of each view; the end slot's score rides along as end_slot_score.
-    `interest` defaults to the scores (see ScoredMethod)."""
-    n_segments = views["n_segments"].to_numpy(dtype=np.int64)
-    interest = scores if interest is None else interest
-    probs = leave_distribution(np.nan_to_num(scores, nan=0.0), n_segments)
-    rows, slots = np.nonzero(np.arange(N_SLOTS)[None, :] < n_segments[:, None])
-    return pd.DataFrame({
-        "user_id": views["user_id"].to_numpy()[rows],
-        "video_id": views["video_id"].to_numpy()[rows],
-        "view_id": views["view_id"].to_numpy()[rows],
-        "segment_idx": slots,
-        "score": scores[rows, slots].astype(np.float64),
-        "interest": interest[rows, slots].astype(np.float64),
-        "modality": modality,
-        "leave_probability": probs[rows, slots],
-        "end_slot_score": scores[rows, n_segments[rows]].astype(np.float64),
-        "n_segments": n_segments[rows],
-    })
-
-
-def pick_heatmap_views(views: pd.DataFrame, count: int, seed: int = 0) -> np.ndarray:
-    """Row indices of a few test views worth looking at: mid-length videos (4..20 segments) when
-    there are any, half of them skips before the end, chosen with a fixed seed."""
-    if count <= 0 or views.empty:
-        return np.zeros(0, dtype=np.int64)
-    n = views["n_segments"].to_numpy()
-    skip = views["target_slot"].to_numpy() < n
-    pool = np.flatnonzero((n >= 4) & (n <= 20))
-    if pool.size == 0:
-        pool = np.arange(len(views))
-    rng = np.random.default_rng(seed)
-    skips, rest = pool[skip[pool]], pool[~skip[pool]]
-    take_skips = min(len(skips), max(count - len(rest), (count + 1) // 2))
-    chosen = list(rng.choice(skips, take_skips, replace=False)) if take_skips else []
-    take_rest = min(len(rest), count - len(chosen))
-    chosen += list(rng.choice(rest, take_rest, replace=False)) if take_rest else []
-    return np.sort(np.asarray(chosen, dtype=np.int64))
-
-
-def _heat_row(item: ScoredMethod, row: int, n_segments: int) -> np.ndarray:
-    """The interest a heatmap row shows: the model's per-segment interest where it has one (no
-    value for the end slot), else the scores, which are the interest of a prior."""
-    if item.interest is None:
-        return item.scores[row]
-    values = np.asarray(item.interest[row], dtype=np.float64).copy()
-    values[n_segments:] = np.nan
-    return values
-
-
-def heatmap_examples(views: pd.DataFrame, scored: Sequence[ScoredMethod], rows: Sequence[int],
-                     latent: Optional[np.ndarray] = None) -> list[HeatmapExample]:
-    examples = []
-    for row in rows:
-        view = views.iloc[int(row)]
-        n, target = int(view["n_segments"]), int(view["target_slot"])
-        left = "watched to the end" if target == n else f"left in segment {target}"
-        lines = [(item.label, _heat_row(item, int(row), n)) for item in scored if item.method != "Random"]
-        if latent is not None:
-            lines.append(("latent truth", latent[row]))
-        examples.append(HeatmapExample(
-            title=f"view {view['view_id']}: user {view['user_id']}, video {view['video_id']}, "
-                  f"{n} segments, {left}",
-            n_segments=n, target_slot=target, rows=lines))
-    return examples
-
-
-@dataclass
-class ReportFiles:
-    markdown: Path
-    html: Path
-    bar_chart: Path
-    heatmaps: Optional[Path]
-    metrics_csv: Path
-    primary_table: pd.DataFrame
-
-
-def write_report(out_dir: Path, metrics: pd.DataFrame, views: pd.DataFrame,
-                 scored: Sequence[ScoredMethod], facts: list[str], heatmap_count: int = 6,
-                 seed: int = 0, latent: Optional[np.ndarray] = None,
-                 notes: Sequence[str] = ()) -> ReportFiles:
-    """Markdown + HTML report, bar chart, heatmaps and the metrics CSV in `out_dir`."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    order = [item.label for item in scored]
-    sections = []
-    for protocol, name in (("segments_end", "Primary protocol (real segments + end slot)"),
-                           ("slots40", "Published protocol (40 slots, padding ranked)")):
-        for subset in SUBSETS:
-            table = comparison_table(metrics, protocol, subset, order)
-            if protocol == "slots40":
-                table = table[[c for c in table.columns if c in RANK_METRICS or c == "views"]]
-            sections.append((f"{name}: {subset} test views", table))
-    if len(views):
-        sections.append(("HR@1 by where the user left (primary protocol, all test views)",
-                         hit_rate_by_target_kind(views, scored, seed)))
-    primary = sections[0][1]
-    bar = metrics_bar_chart(primary, RANK_METRICS, out_dir / "metrics_bar.png",
-                            "Skip prediction on all test views (primary protocol)")
-    images = [("Metrics (primary protocol, all test views)", bar.name)]
-    heat_path = None
-    rows = pick_heatmap_views(views, heatmap_count, seed)
-    if rows.size:
-        heat_path = interest_heatmaps(heatmap_examples(views, scored, rows, latent),
-                                      out_dir / "segment_interest_heatmaps.png")
-        images.append(("Segment interest of sample test views (red box: true leave slot)", heat_path.name))
-    report = Report(title="Skip prediction report", facts=facts, sections=sections, images=images,
-                    notes=list(notes), image_dir=out_dir)
-    md = out_dir / "skip_prediction_report.md"
-    md.write_text(report.markdown())
-    page = out_dir / "skip_prediction_report.html"
-    page.write_text(report.html())
-    csv = out_dir / "skip_prediction_metrics.csv"
-    metrics.to_csv(csv, index=False)
-    return ReportFiles(md, page, bar, heat_path, csv, primary)
-
 
 
 # ---------------------------------------------------------------------------------------------
@@ -201,17 +48,40 @@ STAGE = "skip_prediction_report"
 StartRun = Callable[..., ContextManager[mlflow.ActiveRun]]  # start_run(run_name, tags=...)
 RANKING_NOTE = (
     "Ranks sort a view's candidate slots by ascending interest (lowest = predicted leave), ties at "
-    "random. MAE: expected watch time (softmax of negated scores over segments + end slot) vs true "
-    f"playing time, in seconds and in {SEGMENT_SECONDS:g} s segments. spearman_latent: mean within-view "
-    "rank correlation between scores and the demo world's latent interest over real segments."
+    "random. MAE: expected watch time under each method's leave distribution over segments + end slot "
+    "(position priors: their per-slot frequencies renormalised; GBDTHazard: h_i prod_{j<i}(1 - h_j); "
+    "models: softmax of negated scores) vs true playing time, in seconds and in "
+    f"{SEGMENT_SECONDS:g} s segments. spearman_latent: mean within-view rank correlation between scores "
+    "and the demo world's latent interest over real segments."
 )
+PADDING_NOTE = (
+    "Published protocol (slots40): every method's padding slots (after the end slot) get the same fixed "
+    f"score ({PADDING_SCORE:g}, the model's own padding score), so padding ranks after every real slot "
+    "for every method; before, position priors put slot i's global frequency there and Random a random draw."
+)
+SEED_NOTE = (
+    "Seeds: tables show the mean over a method's seeds (trained models: one run per trained_models row; "
+    "GBDTHazard and Random: the report seed; position priors are deterministic, seed NULL). "
+    "skip_prediction_summary has mean, std and n_seeds per metric."
+)
+
+
+def selection_note(fit_splits: Sequence[str]) -> str:
+    return (
+        "Best model vs best baseline: both chosen on valid NDCG@5 (primary protocol, all valid views), never "
+        "on test; the model by the mean over its seeds. For that choice the position priors' statistics come "
+        f"from train only (the test rows use {', '.join(fit_splits)}); GBDTHazard is fitted on train with "
+        "early stopping on valid, so its valid score is slightly optimistic. Interval: paired bootstrap over "
+        f"test views ({RESAMPLES} resamples, seed {BOOTSTRAP_SEED}) of the model's per-view metric, averaged "
+        "over seeds, minus the baseline's."
+    )
 
 
 @dataclass(frozen=True)
 class SkipReportSettings:
     """Knobs of the evaluation; the metrics themselves are fixed by SPEC 4."""
 
-    seed: int = 0  # tie-breaking draw and the Random baseline
+    seed: int = 0  # tie-breaking draw, the Random baseline and GBDTHazard
     baselines: tuple[str, ...] = tuple(BASELINES)
     fit_splits: tuple[str, ...] = ("train", "valid")  # where the baselines' statistics come from
     heatmap_views: int = 6
@@ -225,11 +95,16 @@ class SkipReportSettings:
             raise ConfigError("heatmap_views", "must be >= 0", "use 0 to skip the heatmap figure")
         return self
 
+    @property
+    def needs_features(self) -> bool:
+        """Whether a configured baseline reads the view features (FitData.features)."""
+        return any(BASELINES[name].needs_features for name in self.baselines)
+
 
 @dataclass
 class SkipReport:
-    """What the report produced: rows for skip_prediction_metrics and segment_scores, the files,
-    and the MLflow run they were logged to."""
+    """What the report produced: rows for skip_prediction_metrics, skip_prediction_comparison and
+    segment_scores, the files, and the MLflow run they were logged to."""
 
     metrics: pd.DataFrame
     segment_scores: pd.DataFrame
@@ -241,42 +116,98 @@ class SkipReport:
     mlflow_run_id: str
     mlflow_experiment_id: str
     methods: list[str] = field(default_factory=list)
+    comparison: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(COMPARISON_COLUMNS)))
+    valid_choice: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def fingerprint(self) -> str:
         return frame_fingerprint(self.metrics.round(10))
 
 
-def score_models(trained: pd.DataFrame, warehouse: Path, view_ids: np.ndarray, device: str) -> list[ScoredMethod]:
-    """Scores of each trained modality (trained_models rows), aligned with `view_ids`."""
+def score_models(trained: pd.DataFrame, warehouse: Path, view_ids: np.ndarray, device: str,
+                 valid_ids: Optional[np.ndarray] = None) -> list[ScoredMethod]:
+    """Scores of every trained_models row (one per (modality, seed)), aligned with `view_ids`
+    (test) and, when given, `valid_ids`; rows ordered by modality, then seed."""
     if trained.empty:
         return []
     from seg_pipeline.model.predict import score_views  # torch only when there is a model
 
+    def scores_of(path: Path, modality: str, split: str, ids: np.ndarray):
+        result = score_views(path, warehouse, split=split, view_ids=ids, device=device)
+        index = pd.Index(np.asarray(result.view_ids)).get_indexer(ids)
+        if (index < 0).any():
+            raise RuntimeError(f"model '{modality}' did not score {(index < 0).sum()} of {len(ids)} {split} views")
+        return result.scores[index], result.interest[index]
+
     out = []
-    for row in trained.itertuples():
+    rows = sorted(trained.itertuples(), key=lambda r: (list(trained["modality"]).index(r.modality), model_seed(r)))
+    for row in rows:
         path = Path(row.checkpoint_path)
         if not path.is_file():
             raise FileNotFoundError(f"trained_models lists {path} for modality '{row.modality}' but the file is "
                                     "missing; rematerialize segment_interest_model")
-        result = score_views(path, warehouse, split=EVAL_SPLIT, view_ids=view_ids, device=device)
-        index = pd.Index(np.asarray(result.view_ids)).get_indexer(view_ids)
-        if (index < 0).any():
-            raise RuntimeError(f"model '{row.modality}' did not score {(index < 0).sum()} of {len(view_ids)} test views")
-        out.append(ScoredMethod(MODEL_METHOD, str(row.modality), result.scores[index], result.interest[index]))
+        scores, interest = scores_of(path, str(row.modality), EVAL_SPLIT, view_ids)
+        valid = scores_of(path, str(row.modality), "valid", valid_ids)[0] \
+            if valid_ids is not None and len(valid_ids) else None
+        out.append(ScoredMethod(MODEL_METHOD, str(row.modality), scores, interest, seed=model_seed(row),
+                                valid_scores=valid, configuration=str(getattr(row, "configuration", "") or "")))
     return out
 
 
+def score_baselines(settings: SkipReportSettings, views: pd.DataFrame, fit: FitData,
+                    valid_views: Optional[pd.DataFrame], select_fit: Optional[FitData]) -> list[ScoredMethod]:
+    """Every configured baseline fitted on `fit` scores the test `views`; for the choice on valid,
+    fitted on `select_fit` (train only) it scores `valid_views`. A baseline whose fit reads train
+    (and valid for early stopping) only, whatever the fit splits, is fitted once."""
+    out = []
+    for name in settings.baselines:
+        cls = BASELINES[name]
+        baseline = make_baseline(name, settings.seed).fit(fit)
+        valid = None
+        if valid_views is not None and len(valid_views) and select_fit is not None:
+            chooser = baseline if not cls.refit_to_select else make_baseline(name, settings.seed).fit(select_fit)
+            valid = chooser.score(valid_views)
+        out.append(ScoredMethod(name, NO_MODALITY, baseline.score(views), leave_probs=baseline.leave_distribution(views),
+                                seed=settings.seed if cls.seeded else None, valid_scores=valid))
+    return out
+
+
+def candidates_of(scored: Sequence[ScoredMethod], views: pd.DataFrame, valid_views: Optional[pd.DataFrame],
+                  seed: int) -> list[Candidate]:
+    return [Candidate(item.method, item.modality, item.seed,
+                      ranks_of(item.valid_scores, valid_views, seed) if item.valid_scores is not None else None,
+                      ranks_of(item.scores, views, seed), item.configuration) for item in scored]
+
+
 def model_score_frame(views: pd.DataFrame, scored: Sequence[ScoredMethod]) -> pd.DataFrame:
-    """segment_scores rows of every model modality (an empty frame of the right shape without one)."""
+    """segment_scores rows of every model modality, its first (lowest) seed (an empty frame of the
+    right shape without one)."""
     frames = [segment_score_frame(views, item.scores, item.modality, item.interest)
-              for item in scored if item.method == MODEL_METHOD]
+              for item in one_per_label(scored) if item.method == MODEL_METHOD]
     return pd.concat(frames or [segment_score_frame(views.iloc[:0], np.zeros((0, N_SLOTS)), NO_MODALITY)],
                      ignore_index=True)
+
+
+def with_features(views: Optional[pd.DataFrame], features: pd.DataFrame) -> Optional[pd.DataFrame]:
+    """The views frame plus the feature columns learned baselines read (view_features), by view_id."""
+    if views is None or features.empty:
+        return views
+    return views.merge(features[["view_id", *FEATURE_COLUMNS]], on="view_id", how="left", validate="one_to_one")
 
 
 def mlflow_metric_name(protocol: str, subset: str, method: str, modality: str, metric: str) -> str:
     who = method if modality == NO_MODALITY else f"{method}_{modality}"
     return re.sub(r"[^\w./\- :]", "_", f"{protocol}/{subset}/{who}/{metric.replace('@', '_at_')}")
+
+
+def comparison_section(comparison: pd.DataFrame) -> pd.DataFrame:
+    """The comparison rows as the report shows them (one row per metric)."""
+    if comparison.empty:
+        return pd.DataFrame()
+    shown = comparison.set_index("metric")
+    shown.insert(0, "model", [method_label(m, d) + (f" [{c}]" if c else "") for m, d, c in
+                              zip(shown["model_method"], shown["model_modality"], shown["model_configuration"])])
+    return shown[["model", "model_seeds", "baseline", "model_valid", "baseline_valid", "model_test",
+                  "baseline_test", "difference", "low", "high", "n_views"]]
 
 
 def build_skip_report(
@@ -289,45 +220,60 @@ def build_skip_report(
     settings: SkipReportSettings = SkipReportSettings(),
     device: str = "cpu",
     truth: Optional[pd.DataFrame] = None,
+    valid_views: Optional[pd.DataFrame] = None,
+    select_fit: Optional[FitData] = None,
 ) -> SkipReport:
     """Score the test `views` with every trained model (checkpoints in `trained`, scored from
     `warehouse` on `device`) and every configured baseline (fit on `fit`), evaluate them with the
-    same code, write the report files to `out_dir` and log everything to one MLflow run.
-    `truth`: the demo world's latent interest, or None for real data."""
+    same code, compare the best model with the best baseline (chosen on `valid_views`, baselines
+    fitted on `select_fit`), write the report files to `out_dir` and log everything to one MLflow
+    run. `truth`: the demo world's latent interest, or None for real data."""
     settings.validate()
+    views, valid_views = with_features(views, fit.features), with_features(valid_views, fit.features)
     view_ids = views["view_id"].to_numpy(dtype=np.int64)
-    scored = score_models(trained, warehouse, view_ids, device)
-    for name in settings.baselines:
-        scored.append(ScoredMethod(name, NO_MODALITY, make_baseline(name, settings.seed).fit(fit).score(views)))
+    valid_ids = valid_views["view_id"].to_numpy(dtype=np.int64) if valid_views is not None else None
+    scored = score_models(trained, warehouse, view_ids, device, valid_ids)
+    scored += score_baselines(settings, views, fit, valid_views, select_fit)
     latent = latent_matrix(views, truth) if truth is not None else None
     metrics = evaluate_all(views, scored, seed=settings.seed, latent=latent)
+    comparison, valid_choice = compare_best(candidates_of(scored, views, valid_views, settings.seed))
 
-    modalities = [str(m) for m in trained["modality"]]
+    modalities = list(dict.fromkeys(str(m) for m in trained["modality"]))
     n_cold = int(views["cold_video"].fillna(False).astype(bool).sum())
     with start_run(STAGE, tags={"stage": STAGE}) as run:
         mlflow.log_params({
             "seed": settings.seed, "baselines": ",".join(settings.baselines),
             "fit_splits": ",".join(settings.fit_splits), "test_views": len(views), "cold_views": n_cold,
             "modalities": ",".join(modalities) or "none", "ground_truth": truth is not None,
+            "model_runs": len(trained), "valid_views": 0 if valid_views is None else len(valid_views),
         })
         for row in trained.itertuples():
-            mlflow.set_tag(f"model_run.{row.modality}", str(getattr(row, "mlflow_run_id", "")))
+            mlflow.set_tag(f"model_run.{row.modality}.seed{model_seed(row)}", str(getattr(row, "mlflow_run_id", "")))
         mlflow.log_metrics({mlflow_metric_name(r.protocol, r.subset, r.method, r.modality, r.metric): r.value
-                            for r in metrics.itertuples()})
+                            for r in mean_over_seeds(metrics).itertuples()})
+        mlflow.log_metrics({f"comparison/{r.metric.replace('@', '_at_')}/{part}": float(getattr(r, part))
+                            for r in comparison.itertuples() for part in ("difference", "low", "high")})
         facts = [
             f"test views: {len(views)} ({n_cold} cold, {len(views) - n_cold} warm)",
-            f"methods: {', '.join(item.label for item in scored)}",
-            "trained models: " + (", ".join(f"{r.modality} ({Path(r.checkpoint_path).name})" for r in trained.itertuples())
-                                  or "none (baselines only)"),
+            f"methods: {', '.join(item.label for item in one_per_label(scored))}",
+            "trained models: " + (", ".join(f"{r.modality} seed {model_seed(r)} ({Path(r.checkpoint_path).name})"
+                                            for r in trained.itertuples()) or "none (baselines only)"),
             f"baseline statistics from splits: {', '.join(settings.fit_splits)}; tie-breaking seed {settings.seed}",
             f"latent ground truth: {'demo world' if truth is not None else 'not available (real data)'}",
             f"MLflow run {run.info.run_id}; Dagster run {run.data.tags.get('dagster_run_id')}",
         ]
+        extra = [("Best model vs best baseline (chosen on valid; paired bootstrap 95 % interval on test)",
+                  comparison_section(comparison)),
+                 ("Choosing on valid (mean over seeds; baselines fitted on train)",
+                  valid_choice.set_index(["method", "modality", "configuration"]) if not valid_choice.empty
+                  else pd.DataFrame())]
         files = write_report(out_dir, metrics, views, scored, facts, settings.heatmap_views, settings.seed,
-                             latent, [RANKING_NOTE])
+                             latent, [RANKING_NOTE, selection_note(settings.fit_splits), SEED_NOTE, PADDING_NOTE],
+                             extra)
         mlflow.log_artifacts(str(out_dir), artifact_path="report")
     return SkipReport(
         metrics=metrics, segment_scores=model_score_frame(views, scored), files=files, n_views=len(views),
         n_cold=n_cold, modalities=modalities, ground_truth=truth is not None, mlflow_run_id=run.info.run_id,
-        mlflow_experiment_id=run.info.experiment_id, methods=[item.label for item in scored],
+        mlflow_experiment_id=run.info.experiment_id, methods=[item.label for item in one_per_label(scored)],
+        comparison=comparison, valid_choice=valid_choice,
     )

@@ -16,7 +16,7 @@ from seg_pipeline.warehouse.logs import delimiter_hint, resolve_log
 @asset(
     deps=["demo_world", "raw_videos"],
     group_name="warehouse",
-    code_version="2",
+    code_version="1",
     kinds={"duckdb"},
     description="Validated views (view_id = row in the log) plus rejected_interactions with a reason and line "
     "number per bad row; ids spelled as the same number are listed in interaction_id_collisions.",

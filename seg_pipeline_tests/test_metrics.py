@@ -145,3 +145,38 @@ def test_watch_time_mae_seconds_and_segments():
     got = watch_time_mae(scores, np.array([2, 2]), np.array([8000, 8000]), np.array([3000, 12000]))
     assert got["MAE"] == pytest.approx((2.7 + 2.3) / 2)
     assert got["MAE_segments"] == pytest.approx(2.5 / 5)
+
+
+def test_slots40_gives_every_method_the_same_padding():
+    """A method that puts low (likely-leave) scores on padding slots used to lose ranks under
+    slots40 that a model (PAD_SCORE there) never lost; now padding scores are fixed for everyone."""
+    import pandas as pd
+
+    from seg_pipeline.evaluation.skip_eval import PADDING_SCORE, evaluate_method
+    from seg_pipeline.model.network import PAD_SCORE
+
+    assert PADDING_SCORE == PAD_SCORE
+    views = pd.DataFrame({"view_id": [1], "user_id": "u", "video_id": "v", "n_segments": [2], "target_slot": [1],
+                          "duration_ms": [10000], "playing_time_ms": [7000], "cold_video": [False]})
+    scores = np.full((1, N_SLOTS), -5.0)  # padding scored as the likeliest leave
+    scores[0, :3] = [1.0, 0.0, 2.0]  # target slot 1 is the lowest real slot
+    rows = pd.DataFrame(evaluate_method("m", "none", scores, views))
+    hr1 = rows[(rows.metric == "HR@1") & (rows.subset == "all")].set_index("protocol")["value"]
+    assert hr1["slots40"] == 1.0 and hr1["segments_end"] == 1.0
+
+
+def test_evaluate_method_uses_the_leave_distribution_for_mae():
+    import pandas as pd
+
+    from seg_pipeline.evaluation.skip_eval import evaluate_method
+
+    views = pd.DataFrame({"view_id": [1], "user_id": "u", "video_id": "v", "n_segments": [1], "target_slot": [0],
+                          "duration_ms": [5000], "playing_time_ms": [2500], "cold_video": [False]})
+    scores = np.full((1, N_SLOTS), 1.0e4)
+    scores[0, :2] = [-0.4, -0.2]
+    probs = np.zeros((1, N_SLOTS))
+    probs[0, :2] = [2 / 3, 1 / 3]
+    mae = lambda rows: [r["value"] for r in rows if r["metric"] == "MAE" and r["subset"] == "all"][0]  # noqa: E731
+    # 2/3 * 2.5 + 1/3 * 5 = 10/3 s against 2.5 s
+    assert mae(evaluate_method("m", "none", scores, views, leave_probs=probs)) == pytest.approx(5 / 6)
+    assert mae(evaluate_method("m", "none", scores, views)) != pytest.approx(5 / 6)

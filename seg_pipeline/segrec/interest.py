@@ -27,6 +27,7 @@ from seg_pipeline.warehouse.tables import read_trained_models
 
 ALL_TRAIN = -1  # the fold id of scores fit on every train view (used for valid and test rows)
 ITEM_POSITION = "ItemPosition"
+WEIGHT_FLOOR = 1e-6  # smallest ItemPosition weight, so its logarithm stays finite
 
 
 @dataclass
@@ -47,7 +48,11 @@ def fold_of(view_ids: np.ndarray, splits: np.ndarray, n_folds: int) -> np.ndarra
 def item_position_scores(
     con: duckdb.DuckDBPyConnection, views: pd.DataFrame, folds: np.ndarray, n_folds: int
 ) -> InterestScores:
-    """ItemPosition interest (SPEC 4) per view, fit without the view's own fold.
+    """ItemPosition weights (SPEC 4) per view, fit without the view's own fold, stored as the
+    logarithm of the prior's leave frequencies over the real segments, normalised to sum to 1 (floored
+    at WEIGHT_FLOOR; uniform where no fit view left in any segment), so SegRec's softmax (temperature
+    1) gives back those frequencies. A softmax of the raw interest (-frequency, values in [0, 1])
+    was nearly uniform: the variant was SegSum in disguise.
 
     views: view_id, user_id, video_id, n_segments (the baselines' score() input).
     """
@@ -58,8 +63,19 @@ def item_position_scores(
         rows = np.flatnonzero(folds == fold)
         fit = priors[priors["fold"] == fold].drop(columns="fold")
         prior = ItemPosition().fit(FitData(priors=fit))
-        scores[rows] = prior.score(views.iloc[rows])[:, :MAX_SEGMENTS]
+        scores[rows] = np.log(segment_weights(prior.leave_distribution(views.iloc[rows]),
+                                              views["n_segments"].to_numpy()[rows]))
     return InterestScores(ITEM_POSITION, scores, folds.copy())
+
+
+def segment_weights(leave: np.ndarray, n_segments: np.ndarray) -> np.ndarray:
+    """(k, MAX_SEGMENTS) a leave distribution over slots 0..N restricted to the real segments and
+    renormalised (uniform where it is 0 on all of them), floored at WEIGHT_FLOOR; 1 on padding."""
+    real = np.arange(MAX_SEGMENTS)[None, :] < np.asarray(n_segments)[:, None]
+    p = np.where(real, leave[:, :MAX_SEGMENTS], 0.0)
+    total = p.sum(axis=1, keepdims=True)
+    w = np.where(total > 0, p / np.where(total > 0, total, 1.0), real / real.sum(axis=1, keepdims=True))
+    return np.where(real, np.maximum(w, WEIGHT_FLOOR), 1.0)
 
 
 def model_scores(

@@ -6,7 +6,8 @@ segment i) and trains with BCE on sigmoid(y); only the weights w differ:
 * Video: no segments; the backbone scores the video once (w = 1 on one pseudo-segment).
 * SegSum: w_i = 1/N, the plain mean (a sum would scale the logit with the video length).
 * SegAdjust: w = softmax(a[position]) with a learned per position, shared by all users.
-* ItemPosition: w = softmax(prior) from the ItemPosition skip prior (SPEC 4).
+* ItemPosition: w = the ItemPosition skip prior's leave frequencies over the real segments,
+  normalised (SPEC 4); stored as their logarithms (segrec/interest.py) so the softmax returns them.
 * SegRec_<modality>: w = softmax(p), p = the frozen segment-interest model's scores.
 
 This module only names and chooses them (no torch, so the run config can list the names);

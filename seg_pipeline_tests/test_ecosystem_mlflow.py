@@ -39,8 +39,8 @@ def test_models_are_registered_linked_both_ways_and_score_like_the_checkpoint(da
     for modality in ("id", "visual"):
         run_id = meta["mlflow_run_ids"].value[modality]
         # Dagster -> MLflow: the run carries the MLflow run id and its link on the configured port.
-        assert tags[f"mlflow/segment_interest_{modality}.run_id"] == run_id
-        assert tags[f"mlflow/segment_interest_{modality}.url"] == meta[f"{modality}_mlflow_run_url"].value
+        assert tags[f"mlflow/segment_interest_{modality}"] == run_id
+        assert meta[f"{modality}_mlflow_run_url"].value.endswith(f"/runs/{run_id}?workflowType=machine_learning")
         assert meta[f"{modality}_mlflow_run_url"].value.startswith("http://mlflow.example:5123/#/experiments/")
         # MLflow -> Dagster: id, link and a description saying what the run was.
         run = client.get_run(run_id)
@@ -52,6 +52,8 @@ def test_models_are_registered_linked_both_ways_and_score_like_the_checkpoint(da
         assert version.run_id == run_id and str(version.version) == "1"
         assert float(version.tags[SCORE_TAG]) > 0 and version.tags[DATA_TAG]
     experiment = client.get_experiment(client.get_run(run_id).info.experiment_id)
+    assert tags["mlflow/experiment_url"] == \
+        f"http://mlflow.example:5123/#/experiments/{experiment.experiment_id}?workflowType=machine_learning"
     assert experiment.tags[EXPERIMENT_KIND_TAG] == EXPERIMENT_KIND  # opens in the training view
 
     # The logged PyTorch model gives the checkpoint's skip scores on the same views.

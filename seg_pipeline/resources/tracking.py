@@ -79,7 +79,7 @@ class MlflowTracking(ConfigurableResource):
     def model_url(self, name: str, version: Optional[str] = None) -> str:
         """A registered model (or one version of it) in the MLflow UI."""
         page = f"/#/models/{name}" + (f"/versions/{version}" if version else "")
-        return f"{self.ui_url.rstrip('/')}{page}"
+        return f"{self.ui_url.rstrip('/')}{page}{TRAINING_VIEW}"
 
     def dagster_run_url(self, dagster_run_id: str) -> str:
         return f"{self.dagster_ui_url.rstrip('/')}/runs/{dagster_run_id}"
@@ -99,7 +99,7 @@ class MlflowTracking(ConfigurableResource):
         description: Optional[str] = None,
     ) -> Iterator[mlflow.ActiveRun]:
         """An MLflow run tagged with (and linking to) the Dagster run that produced it; the Dagster
-        run gets a tag with the MLflow run's id and one with its link."""
+        run gets a tag with the MLflow run's id and one with the experiment's link."""
         experiment_id = configure_mlflow(DataLayout(resolve_home(self.root)).ensure(), self.experiment)
         all_tags = dict(tags or {})
         dagster_run_id = dagster_run_id or self._dagster_run_id
@@ -117,6 +117,7 @@ class MlflowTracking(ConfigurableResource):
                          mlflow_run_id: str) -> None:
         if self._instance is None or not dagster_run_id or self._instance.get_run_by_id(dagster_run_id) is None:
             return
-        key = dagster_tag_key(run_name)
-        self._instance.add_run_tags(dagster_run_id, {f"{key}.run_id": mlflow_run_id,
-                                                     f"{key}.url": self.run_url(experiment_id, mlflow_run_id)})
+        # One tag per MLflow run (its id; the asset metadata has the clickable link) and one with
+        # the experiment's page, so the runs list stays readable.
+        self._instance.add_run_tags(dagster_run_id, {dagster_tag_key(run_name): mlflow_run_id,
+                                                     "mlflow/experiment_url": self.experiment_url(experiment_id)})

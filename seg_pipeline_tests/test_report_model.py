@@ -84,6 +84,15 @@ def test_report_on_trained_id_and_visual_models(data_home):
     names = {a.path for a in mlflow.artifacts.list_artifacts(run_id=run_id, artifact_path="report")}
     assert "report/segment_interest_heatmaps.png" in names
 
+    # best model vs best baseline, both chosen on valid: one row per compared metric
+    with connect(data_home.warehouse, read_only=True) as con:
+        comparison = con.execute("SELECT * FROM skip_prediction_comparison ORDER BY metric").df()
+    assert comparison["metric"].tolist() == ["HR@1", "NDCG@5"]
+    assert set(comparison["model_modality"]) <= {"id", "visual"} and comparison["model_seeds"].tolist() == [1, 1]
+    assert comparison["baseline"].nunique() == 1 and (comparison["low"] <= comparison["high"]).all()
+    assert (comparison["n_views"] == len(direct.view_ids)).all()
+    assert "best_model_vs_best_baseline" in mat.metadata
+
 
 def test_report_with_id_model_only_when_there_are_no_videos(data_home):
     build_toy_warehouse(data_home.warehouse, n_users=6, views_per_user=20, with_vectors=False)
@@ -95,3 +104,25 @@ def test_report_with_id_model_only_when_there_are_no_videos(data_home):
         modalities = {m for (m,) in con.execute("SELECT DISTINCT modality FROM segment_scores").fetchall()}
     assert methods == [("segment_interest", "id")] and modalities == {"id"}
     assert all(e.passed for e in result.get_asset_check_evaluations())
+
+    # Several seeds per modality (the shape the multi-seed training writes): every row is scored and
+    # recorded with its seed; the summary averages them; segment_scores keeps one seed per modality.
+    with connect(data_home.warehouse) as con:
+        con.execute("CREATE OR REPLACE TABLE trained_models AS SELECT *, 0 AS seed FROM trained_models "
+                    "UNION ALL SELECT *, 5 AS seed FROM trained_models")
+    again = materialize([skip_prediction_report, every_method_present, metric_values_in_range,
+                         segment_scores_cover_test_views], resources=RESOURCES,
+                        run_config={"ops": {"skip_prediction_report": {"config": {"heatmap_views": 0}}}})
+    assert again.success and all(e.passed for e in again.get_asset_check_evaluations())
+    with connect(data_home.warehouse, read_only=True) as con:
+        seeds = con.execute("SELECT DISTINCT seed FROM skip_prediction_metrics WHERE method = 'segment_interest' "
+                            "ORDER BY seed").fetchall()
+        summary = con.execute("SELECT n_seeds, std FROM skip_prediction_summary WHERE method = 'segment_interest' "
+                              "AND protocol = 'segments_end' AND subset = 'all' AND metric = 'HR@1'").fetchall()
+        prior = con.execute("SELECT n_seeds, std FROM skip_prediction_summary WHERE method = 'AllPosition' "
+                            "AND protocol = 'segments_end' AND subset = 'all' AND metric = 'HR@1'").fetchall()
+        model_seeds = con.execute("SELECT DISTINCT model_seeds FROM skip_prediction_comparison").fetchall()
+    assert seeds == [(0,), (5,)]
+    assert summary[0][0] == 2 and summary[0][1] == pytest.approx(0.0)  # the same checkpoint twice
+    assert prior == [(1, None)]
+    assert model_seeds == [(2,)]

@@ -125,7 +125,7 @@ def skip_prediction_report(
 
 def _trained_modalities(home: DataHome) -> list[str]:
     with connect(home.layout.warehouse, read_only=True) as con:
-        return [str(m) for m in read_trained_models(con)["modality"]]
+        return list(dict.fromkeys(str(m) for m in read_trained_models(con)["modality"]))  # one per modality, not per seed
 
 
 @asset_check(asset=skip_prediction_report, blocking=True,

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Iterable
 
 PACKAGE = "seg_pipeline"
-# Display and tooling only: they cannot change what an asset writes.
+# Display, links and tooling only: they cannot change what an asset writes.
 IGNORED = frozenset({"seg_pipeline.assets.metadata", "seg_pipeline.progress", "seg_pipeline.graph_doc",
                      "seg_pipeline.cli", "seg_pipeline.code_version", "seg_pipeline.definitions",
-                     "seg_pipeline.automation"})
+                     "seg_pipeline.automation", "seg_pipeline.resources.tracking"})
 LENGTH = 12  # hex digits shown in the UI
 
 

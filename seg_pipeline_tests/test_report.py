@@ -152,7 +152,21 @@ def test_report_with_baselines_only(data_home):
     covered = segment_scores_cover_test_views(DataHome())
     assert not covered.passed and covered.metadata["mismatched"].value == "id: 0"
 
+    # model_beats_best_baseline: passes only when both intervals' lower bounds are above 0
+    with connect(data_home.warehouse) as con:
+        assert con.execute("SELECT count(*) FROM skip_prediction_comparison").fetchone()[0] == 0  # no model
+        con.execute("INSERT INTO skip_prediction_comparison (metric, difference, low, high) VALUES "
+                    "('HR@1', 0.03, 0.01, 0.05), ('NDCG@5', 0.02, -0.001, 0.04)")
+    beats = model_beats_best_baseline(DataHome())
+    assert not beats.passed and beats.metadata["low_NDCG@5"].value == pytest.approx(-0.001)
+    with connect(data_home.warehouse) as con:
+        con.execute("UPDATE skip_prediction_comparison SET low = 0.001 WHERE metric = 'NDCG@5'")
+    assert model_beats_best_baseline(DataHome()).passed
+
     mat = result.asset_materializations_for_node("skip_prediction_report")[0]
+    markdown = open(mat.metadata["report_markdown"].value).read()
+    assert "Best model vs best baseline" in markdown and "chosen on valid NDCG@5" in markdown
+    assert "every method's padding slots" in markdown
     run_id = mat.metadata["mlflow_run_id"].value
     assert "AllPosition" in mat.metadata["comparison_all"].value
     assert set(table.mlflow_run_id) == {run_id}

@@ -64,7 +64,7 @@ def _ground_truth(home: DataHome, log_source: LogSource, enabled: bool) -> Optio
 
 @asset(
     group_name="model",
-    deps=["segment_interest_model", "skip_labels", "splits", "user_histories"],
+    deps=["segment_interest_model", "skip_labels", "splits"],  # user_histories (GBDT features) via the model
     code_version="1",
     kinds={"pytorch", "mlflow", "duckdb"},
     description="HR@K / NDCG@K / watch-time MAE of the segment-interest model (every trained seed) vs the "

@@ -21,32 +21,34 @@ WITH texts AS (
         nullif(trim(video_id), '') AS video_text
     FROM raw_interactions
 ),
-numbers AS (
+ids AS (
+    -- the numeric form is worked out once per distinct spelling, not once per row
+    SELECT DISTINCT 'user' AS kind, user_text AS spelling FROM texts WHERE user_text IS NOT NULL
+    UNION
+    SELECT DISTINCT 'video', video_text FROM texts WHERE video_text IS NOT NULL
+),
+forms AS (
     SELECT
-        *,
+        kind,
+        spelling,
         CASE
-            WHEN regexp_full_match(user_text, '[+-]?[0-9]+')
-                THEN (CASE WHEN starts_with(user_text, '-') THEN '-' ELSE '' END)
-                     || coalesce(nullif(ltrim(ltrim(user_text, '+-'), '0'), ''), '0')
-            WHEN regexp_full_match(user_text, '[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?')
-                 AND coalesce(isfinite(TRY_CAST(user_text AS DOUBLE)), false)
-                THEN CASE WHEN TRY_CAST(user_text AS DOUBLE) = round(TRY_CAST(user_text AS DOUBLE))
-                               AND abs(TRY_CAST(user_text AS DOUBLE)) < 9007199254740992
-                          THEN CAST(CAST(TRY_CAST(user_text AS DOUBLE) AS BIGINT) AS VARCHAR)
-                          ELSE CAST(TRY_CAST(user_text AS DOUBLE) AS VARCHAR) END
-        END AS user_number,
-        CASE
-            WHEN regexp_full_match(video_text, '[+-]?[0-9]+')
-                THEN (CASE WHEN starts_with(video_text, '-') THEN '-' ELSE '' END)
-                     || coalesce(nullif(ltrim(ltrim(video_text, '+-'), '0'), ''), '0')
-            WHEN regexp_full_match(video_text, '[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?')
-                 AND coalesce(isfinite(TRY_CAST(video_text AS DOUBLE)), false)
-                THEN CASE WHEN TRY_CAST(video_text AS DOUBLE) = round(TRY_CAST(video_text AS DOUBLE))
-                               AND abs(TRY_CAST(video_text AS DOUBLE)) < 9007199254740992
-                          THEN CAST(CAST(TRY_CAST(video_text AS DOUBLE) AS BIGINT) AS VARCHAR)
-                          ELSE CAST(TRY_CAST(video_text AS DOUBLE) AS VARCHAR) END
-        END AS video_number
-    FROM texts
+            WHEN regexp_full_match(spelling, '[+-]?[0-9]+')
+                THEN (CASE WHEN starts_with(spelling, '-') THEN '-' ELSE '' END)
+                     || coalesce(nullif(ltrim(ltrim(spelling, '+-'), '0'), ''), '0')
+            WHEN regexp_full_match(spelling, '[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?')
+                 AND coalesce(isfinite(TRY_CAST(spelling AS DOUBLE)), false)
+                THEN CASE WHEN TRY_CAST(spelling AS DOUBLE) = round(TRY_CAST(spelling AS DOUBLE))
+                               AND abs(TRY_CAST(spelling AS DOUBLE)) < 9007199254740992
+                          THEN CAST(CAST(TRY_CAST(spelling AS DOUBLE) AS BIGINT) AS VARCHAR)
+                          ELSE CAST(TRY_CAST(spelling AS DOUBLE) AS VARCHAR) END
+        END AS number
+    FROM ids
+),
+numbers AS (
+    SELECT t.*, u.number AS user_number, v.number AS video_number
+    FROM texts AS t
+    LEFT JOIN forms AS u ON u.kind = 'user' AND u.spelling = t.user_text
+    LEFT JOIN forms AS v ON v.kind = 'video' AND v.spelling = t.video_text
 ),
 cleaned AS (
     SELECT

@@ -258,14 +258,18 @@ def stage_log(con: duckdb.DuckDBPyConnection, spec: LogSpec) -> int:
     # register() makes a connection-local view (create_view would persist it in the file).
     con.register("log_mapped", source.select(*selected))
     try:
-        run_sql(con, "raw_log_rows")
+        run_sql(con, "raw_log_rows", {"is_csv": is_csv})
         con.complete()
         rejects = is_csv and con.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'log_reject_errors'").fetchall()[0][0] > 0
         con.complete()
         con.register("log_rejects", con.table("log_reject_errors") if rejects else con.sql(_NO_REJECTS))
         run_sql(con, "malformed_lines")
-        run_sql(con, "raw_interactions", {"is_csv": is_csv})
+        con.execute("DROP TABLE IF EXISTS temp.raw_interactions")
+        if con.execute("SELECT count(*) FROM malformed_lines").fetchall()[0][0]:
+            run_sql(con, "raw_interactions")  # merge the malformed lines in file order
+        else:
+            con.execute("ALTER TABLE temp.raw_log_rows RENAME TO raw_interactions")  # every line parsed: no copy
     except duckdb.Error as exc:
         raise ConfigError(
             "log_source.path", f"DuckDB failed reading {spec.describe()}: {exc}",

@@ -32,6 +32,12 @@ def test_figures_are_logged_as_mlflow_images_in_an_active_run(tmp_path):
     assert auc_bar_chart(summary, tmp_path / "auc.png").stat().st_size > 1000  # outside a run: just the file
     logged = [a.path for a in mlflow.MlflowClient().list_artifacts(run.info.run_id, MLFLOW_FIGURES)]
     assert logged == [f"{MLFLOW_FIGURES}/bar.png"]
+    # Markdown written inside a run names the run's figure (MLflow's Markdown preview shows no images).
+    with mlflow.start_run(experiment_id=experiment):
+        text = Report("r", [], [], images=[("Bar", "bar.png")], image_dir=tmp_path).markdown()
+        page = Report("r", [], [], images=[("Bar", "bar.png")], image_dir=tmp_path).html()
+    assert "Figure: `figures/bar.png` in this run's artifacts" in text and "![Bar]" not in text
+    assert "data:image/png;base64," in page
 
 
 def test_progress_lines_every_tenth_or_thirty_seconds():

@@ -34,6 +34,21 @@ def comparison_table(metrics: pd.DataFrame, protocol: str, subset: str,
     return table.loc[order]
 
 
+def mlflow_figure_line(name: str) -> Optional[str]:
+    """Inside an active MLflow run: a line pointing at figures/<name> of that run (save_figure logs
+    it there). MLflow's Markdown preview shows no images at all (data URIs or links to the run's
+    artifacts: checked on MLflow 3.17), so there the Markdown names the previewable figure and the
+    HTML report embeds it."""
+    import mlflow
+
+    from seg_pipeline.evaluation.figures import MLFLOW_FIGURES
+
+    if mlflow.active_run() is None:
+        return None
+    return (f"Figure: `{MLFLOW_FIGURES}/{name}` in this run's artifacts (the MLflow Markdown preview shows no "
+            f"images; the HTML report embeds it).")
+
+
 def image_data_uri(path: Path) -> str:
     """The image file as a data URI (embedded, so no link can break)."""
     kind = "png" if Path(path).suffix.lower() == ".png" else "jpeg"
@@ -47,8 +62,9 @@ class Report:
     sections: list[tuple[str, pd.DataFrame]]
     images: list[tuple[str, str]] = field(default_factory=list)  # (caption, file name in image_dir)
     notes: list[str] = field(default_factory=list)
-    # Where the images are: they are embedded as data URIs, so the report renders wherever it is
-    # viewed (the MLflow artifact preview cannot follow a relative link).
+    # Where the images are: the HTML embeds them as data URIs, so it renders wherever it is viewed;
+    # the Markdown does too, except inside an MLflow run, where it links the run's figures/ artifact
+    # (MLflow's Markdown preview drops data URIs and cannot follow a relative file link).
     image_dir: Optional[Path] = None
 
     def image_src(self, name: str) -> str:
@@ -64,7 +80,9 @@ class Report:
         for note in self.notes:
             lines += [note, ""]
         for caption, name in self.images:
-            lines += [f"## {caption}", "", f"![{caption}]({self.image_src(name)})", "", f"(file: `{name}`)", ""]
+            in_run = mlflow_figure_line(name)
+            image = [in_run] if in_run else [f"![{caption}]({self.image_src(name)})", "", f"(file: `{name}`)"]
+            lines += [f"## {caption}", "", *image, ""]
         return "\n".join(lines)
 
     def html(self) -> str:

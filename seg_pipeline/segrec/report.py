@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 
 from seg_pipeline.contract import SPLITS
-from seg_pipeline.evaluation.report_doc import image_data_uri
+from seg_pipeline.evaluation.report_doc import image_data_uri, mlflow_figure_line
 from seg_pipeline.progress import Progress
 from seg_pipeline.segrec.compare import run_comparison, summarise, summary_markdown
 from seg_pipeline.segrec.config import ReportRequest
@@ -93,15 +93,19 @@ def build_report(inputs: ReportInputs, request: ReportRequest, out_dir: Path,
     results.to_csv(out_dir / "segrec_results.csv", index=False)
     chart = auc_bar_chart(summary, out_dir / "segrec_auc.png")
     markdown = out_dir / "segrec_report.md"
-    markdown.write_text(f"{REPORT_TITLE}\n\n{table}\n\n" + "\n".join(f"- {f}" for f in facts) + "\n\n"
-                        + f"![Test AUC per variant]({image_data_uri(chart)})\n\n"
-                        + f"(file: `{chart.name}`)\n")
+    markdown.write_text(report_markdown(table, facts, chart))
     return SegrecReport(
         results=results, summary=summary, table=table, facts=facts,
         params=mlflow_params(request, variants, data, counts), metrics=mlflow_metrics(summary),
         counts=counts, views_without_vectors=data.views_without_vectors, seconds=seconds,
         out_dir=out_dir, markdown=markdown, chart=chart,
     )
+
+
+def report_markdown(table: str, facts: Sequence[str], chart: Path, figure_line: Optional[str] = None) -> str:
+    """The report; the chart embedded (data URI), or inside an MLflow run a line naming its figure."""
+    image = figure_line or f"![Test AUC per variant]({image_data_uri(chart)})\n\n(file: `{chart.name}`)"
+    return f"{REPORT_TITLE}\n\n{table}\n\n" + "\n".join(f"- {f}" for f in facts) + f"\n\n{image}\n"
 
 
 def report_facts(data: SegRecData, request: ReportRequest, variants: Sequence[Variant], sources: Sequence[str],
@@ -160,9 +164,12 @@ def log_to_mlflow(report: SegrecReport) -> None:
 
     mlflow.log_params(report.params)
     mlflow.log_metrics(report.metrics)
-    mlflow.log_artifacts(str(report.out_dir), artifact_path=ARTIFACT_PATH)
     with Image.open(report.chart) as chart:  # previewed as an image in the MLflow UI
         mlflow.log_image(chart.convert("RGB"), f"{MLFLOW_FIGURES}/{report.chart.name}")
+    # MLflow's Markdown preview shows no images: name the previewable figure instead.
+    report.markdown.write_text(report_markdown(report.table, report.facts, report.chart,
+                                               mlflow_figure_line(report.chart.name)))
+    mlflow.log_artifacts(str(report.out_dir), artifact_path=ARTIFACT_PATH)
 
 
 def auc_bar_chart(summary: pd.DataFrame, path: Path) -> Path:

@@ -136,8 +136,9 @@ def main() -> int:
     bin_dir = Path(sys.executable).parent
     servers = []
     try:
-        servers.append(start([str(bin_dir / "mlflow"), "ui", "--backend-store-uri", f"sqlite:///{home / 'mlflow' / 'mlflow.db'}",
-                              "--host", "127.0.0.1", "--port", str(mlflow_port)], env, args.out / "mlflow_ui.log"))
+        store = f"sqlite:///{home / 'mlflow' / 'mlflow.db'}"
+        servers.append(start([str(bin_dir / "mlflow"), "ui", "--backend-store-uri", store, "--host", "127.0.0.1",
+                              "--port", str(mlflow_port)], env, args.out / "mlflow_ui.log"))
         servers.append(start([str(bin_dir / "dagster"), "dev", "-m", "seg_pipeline.definitions", "-h", "127.0.0.1",
                               "-p", str(dagster_port)], env, args.out / "dagster_dev.log"))
         wait_for(f"{mlflow_url}/health")

@@ -210,6 +210,15 @@ def comparison_section(comparison: pd.DataFrame) -> pd.DataFrame:
                   "baseline_test", "difference", "low", "high", "n_views"]]
 
 
+def valid_choice_section(valid: pd.DataFrame) -> pd.DataFrame:
+    """The valid table the choice read, one row per method label."""
+    if valid.empty:
+        return pd.DataFrame()
+    labels = [method_label(m, d) + (f" [{c}]" if c else "") for m, d, c in
+              zip(valid["method"], valid["modality"], valid["configuration"])]
+    return valid.drop(columns=["method", "modality", "configuration"]).set_axis(pd.Index(labels, name="method"))
+
+
 def build_skip_report(
     views: pd.DataFrame,
     fit: FitData,
@@ -264,9 +273,7 @@ def build_skip_report(
         ]
         extra = [("Best model vs best baseline (chosen on valid; paired bootstrap 95 % interval on test)",
                   comparison_section(comparison)),
-                 ("Choosing on valid (mean over seeds; baselines fitted on train)",
-                  valid_choice.set_index(["method", "modality", "configuration"]) if not valid_choice.empty
-                  else pd.DataFrame())]
+                 ("Choosing on valid (mean over seeds; baselines fitted on train)", valid_choice_section(valid_choice))]
         files = write_report(out_dir, metrics, views, scored, facts, settings.heatmap_views, settings.seed,
                              latent, [RANKING_NOTE, selection_note(settings.fit_splits), SEED_NOTE, PADDING_NOTE],
                              extra)

@@ -36,7 +36,7 @@ from dagster import (
     sensor,
 )
 
-from seg_pipeline.resources import DataHome, LogSource, VideoSource
+from seg_pipeline.resources import LogSource, VideoSource
 
 VIDEO_ROOT, LOG_ROOT = "raw_videos", "interactions"
 SOURCE_ASSETS = ("demo_world", VIDEO_ROOT, LOG_ROOT)  # started by the sensor (or by hand), not by automation
@@ -94,8 +94,7 @@ def _never_materialised(context: SensorEvaluationContext, asset: str) -> bool:
     description="New or changed files in video_source.video_dir or at log_source.path: runs raw_videos "
                 "(videos) and/or interactions (log) with everything downstream. Off by default.",
 )
-def source_files_sensor(context: SensorEvaluationContext, video_source: VideoSource, log_source: LogSource,
-                        home: DataHome):
+def source_files_sensor(context: SensorEvaluationContext, video_source: VideoSource, log_source: LogSource):
     listings = {VIDEO_ROOT: video_files(video_source), LOG_ROOT: log_files(log_source)}
     watched = {root: listing_digest(files) for root, files in listings.items() if files is not None}
     if not watched:

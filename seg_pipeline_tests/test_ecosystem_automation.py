@@ -18,7 +18,7 @@ from dagster import (
 from seg_pipeline.automation import source_files_sensor
 from seg_pipeline.code_version import code_version, package_root
 from seg_pipeline.definitions import defs
-from seg_pipeline.resources import DataHome, LogSource, VideoSource
+from seg_pipeline.resources import LogSource, VideoSource
 
 VIDEO_DOWNSTREAM = {"raw_videos", "video_segments", "segment_embeddings", "segment_interest_model"}
 LOG_DOWNSTREAM = {"interactions", "skip_labels", "splits", "user_histories"}
@@ -26,8 +26,7 @@ LOG_DOWNSTREAM = {"interactions", "skip_labels", "splits", "user_histories"}
 
 def _tick(instance, cursor, videos, log):
     context = build_sensor_context(instance=instance, cursor=cursor, definitions=defs, resources={
-        "video_source": VideoSource(video_dir=str(videos)), "log_source": LogSource(path=str(log), format="segmm"),
-        "home": DataHome()})
+        "video_source": VideoSource(video_dir=str(videos)), "log_source": LogSource(path=str(log), format="segmm")})
     return source_files_sensor(context), context
 
 
@@ -82,7 +81,7 @@ def test_sensor_skips_the_demo_world_and_is_off_by_default(data_home):
     assert defs.resolve_sensor_def("keep_fresh").default_status == DefaultSensorStatus.STOPPED
     with instance_for_test() as instance:
         context = build_sensor_context(instance=instance, definitions=defs, resources={
-            "video_source": VideoSource(), "log_source": LogSource(), "home": DataHome()})
+            "video_source": VideoSource(), "log_source": LogSource()})
         assert isinstance(source_files_sensor(context), SkipReason)
 
 

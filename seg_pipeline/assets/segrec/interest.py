@@ -59,7 +59,7 @@ def segrec_interest_scores(context: AssetExecutionContext, config: SegrecInteres
         "sources": MetadataValue.text(", ".join(scored.sources)),
         "fold_sizes": MetadataValue.json(scored.fold_sizes),
         "fold_models": MetadataValue.json(scored.fold_models),
-        "seconds": MetadataValue.float(time.perf_counter() - started),
+        "seconds": MetadataValue.float(round(time.perf_counter() - started, 2)),
         "note": MetadataValue.text("train views: scores from a prior/model fit without their fold; fold -1 "
                                    "(valid/test): fit on all train views"),
     })

@@ -92,7 +92,7 @@ def segrec_report(context: AssetExecutionContext, config: SegrecReportConfig, ho
         "comparison": MetadataValue.md(report.table),
         "auc_vs_video": markdown_table(vs_video),
         "facts": MetadataValue.md("\n".join(f"- {f}" for f in report.facts)),
-        "seconds": MetadataValue.float(report.seconds),
+        "seconds": MetadataValue.float(round(report.seconds, 2)),
         "views": MetadataValue.json(report.counts),
         "views_without_vectors": MetadataValue.int(report.views_without_vectors),
         "mlflow_run_id": MetadataValue.text(run_id),

@@ -5,7 +5,7 @@ import time
 from dagster import AssetCheckResult, DataVersion, MaterializeResult, asset, asset_check
 
 from seg_pipeline.assets.checks import sql_check
-from seg_pipeline.assets.metadata import table_metadata
+from seg_pipeline.assets.metadata import rounded, table_metadata
 from seg_pipeline.resources import DataHome
 from seg_pipeline.warehouse.fingerprint import table_fingerprint
 from seg_pipeline.warehouse.labels import build_skip_labels
@@ -24,7 +24,7 @@ def skip_labels(home: DataHome) -> MaterializeResult:
     with home.connect() as con:
         summary = build_skip_labels(con)
         metadata = {
-            **{k: summary[k] for k in ("views", "full_watches", "full_watch_share", "mean_target_slot",
+            **{k: rounded(summary[k]) for k in ("views", "full_watches", "full_watch_share", "mean_target_slot",
                                        "views_with_source_label", "source_label_matches")},
             "seconds": round(time.perf_counter() - started, 3),
             **table_metadata(con, "skip_labels"),

@@ -37,11 +37,12 @@ class DataLayout:
 
     @property
     def models_dir(self) -> Path:
-        """Best checkpoints of the segment-interest model, one folder per modality."""
+        """Best checkpoints of the segment-interest model, one folder per modality and seed."""
         return self.root / "models"
 
-    def checkpoint(self, modality: str) -> Path:
-        return self.models_dir / modality / "best.pt"
+    def checkpoint(self, modality: str, seed: int = 0) -> Path:
+        """models/<modality>/seed<k>/best.pt: one best checkpoint per trained (modality, seed)."""
+        return self.models_dir / modality / f"seed{int(seed)}" / "best.pt"
 
     @property
     def embedding_cache_dir(self) -> Path:

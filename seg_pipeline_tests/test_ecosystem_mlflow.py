@@ -17,7 +17,7 @@ from seg_pipeline.warehouse.db import connect
 from seg_pipeline_tests.test_model_toy import build_toy_warehouse
 
 FAST = {"d": 8, "heads": 2, "layers": 1, "r": 2, "max_history_tokens": 8, "epochs": 1, "patience": 1,
-        "batch_size": 128, "dropout": 0.0}
+        "batch_size": 128, "dropout": 0.0, "seeds": 1}
 
 
 def _train(layout, instance, **config):
@@ -39,7 +39,7 @@ def test_models_are_registered_linked_both_ways_and_score_like_the_checkpoint(da
     for modality in ("id", "visual"):
         run_id = meta["mlflow_run_ids"].value[modality]
         # Dagster -> MLflow: the run carries the MLflow run id and its link on the configured port.
-        assert tags[f"mlflow/segment_interest_{modality}"] == run_id
+        assert tags[f"mlflow/segment_interest_{modality}_seed0"] == run_id  # one MLflow run per (modality, seed)
         assert meta[f"{modality}_mlflow_run_url"].value.endswith(f"/runs/{run_id}?workflowType=machine_learning")
         assert meta[f"{modality}_mlflow_run_url"].value.startswith("http://mlflow.example:5123/#/experiments/")
         # MLflow -> Dagster: id, link and a description saying what the run was.

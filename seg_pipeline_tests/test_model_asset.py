@@ -8,17 +8,21 @@ import pytest
 from dagster import DagsterInstance, materialize
 
 from seg_pipeline.assets.model.training import (
+    SegmentInterestModelConfig,
     checkpoints_score_on_their_own,
     models_beat_random_on_valid,
     segment_interest_model,
 )
 from seg_pipeline.errors import ConfigError
+from seg_pipeline.model.config import ModelConfig
+from seg_pipeline.model.named_configs import NAMED_CONFIGS
 from seg_pipeline.resources import DataHome, MlflowTracking, RunSettings
 from seg_pipeline.warehouse.db import connect
+from seg_pipeline.warehouse.tables import read_trained_models
 from seg_pipeline_tests.test_model_toy import build_toy_warehouse
 
 FAST = {"d": 8, "heads": 2, "layers": 1, "r": 2, "max_history_tokens": 8, "epochs": 2, "patience": 2,
-        "batch_size": 128, "dropout": 0.0}
+        "batch_size": 128, "dropout": 0.0, "seeds": 1}
 
 
 def _materialize(layout, **config):
@@ -39,16 +43,19 @@ def test_trains_every_modality_logs_to_mlflow_and_lists_the_models(data_home):
 
     with duckdb.connect(str(data_home.warehouse), read_only=True) as con:
         rows = con.execute("SELECT modality, checkpoint_path, mlflow_run_id, best_epoch, epochs_run, valid_ndcg5, "
-                           "weights, dagster_run_id FROM trained_models ORDER BY modality").fetchall()
+                           "weights, dagster_run_id, seed, configuration FROM trained_models ORDER BY modality"
+                           ).fetchall()
     assert [r[0] for r in rows] == ["both", "id", "visual"]
-    for modality, path, run_id, best_epoch, epochs_run, ndcg5, weights, dagster_run in rows:
-        assert path == str(data_home.checkpoint(modality))
+    for modality, path, run_id, best_epoch, epochs_run, ndcg5, weights, dagster_run, seed, configuration in rows:
+        assert path == str(data_home.checkpoint(modality, 0)) and path.endswith(f"{modality}/seed0/best.pt")
+        assert seed == 0 and configuration == "segment_interest"
         assert 1 <= best_epoch <= epochs_run <= 2 and 0.0 < ndcg5 <= 1.0
         assert weights == ("none" if modality == "id" else "random")
         assert dagster_run == result.run_id
         run = mlflow.MlflowClient(tracking_uri=MlflowTracking(root=str(data_home.root)).tracking_uri).get_run(run_id)
         assert run.data.tags["dagster_run_id"] == result.run_id
         assert run.data.params["modality"] == modality
+        assert run.data.params["configuration"] == "segment_interest" and run.data.params["video_dropout"] == "0.5"
         history = mlflow.MlflowClient(tracking_uri=MlflowTracking(root=str(data_home.root)).tracking_uri) \
             .get_metric_history(run_id, "valid_NDCG_at_5")
         assert [m.step for m in history] == list(range(1, epochs_run + 1))
@@ -109,3 +116,35 @@ def test_models_beat_random_on_valid_by_hand(data_home):
     with connect(data_home.warehouse) as con:
         con.execute("DELETE FROM trained_models WHERE modality = 'visual'")
     assert models_beat_random_on_valid(DataHome(root=str(data_home.root))).passed
+
+
+def test_seeds_give_one_row_and_checkpoint_each_and_one_stages_take_the_best(data_home):
+    build_toy_warehouse(data_home.warehouse, n_users=6, n_videos=40, views_per_user=20, with_vectors=False)
+    result = _materialize(data_home, seeds=2, seed=3, epochs=1)
+    assert result.success
+    with duckdb.connect(str(data_home.warehouse), read_only=True) as con:
+        every = read_trained_models(con)
+        best = read_trained_models(con, best_seed_only=True)
+    assert every["seed"].tolist() == [3, 4] and every["modality"].tolist() == ["id", "id"]
+    assert every["checkpoint_path"].nunique() == 2 and every["mlflow_run_id"].nunique() == 2
+    assert every["checkpoint_path"].tolist() == [str(data_home.checkpoint("id", k)) for k in (3, 4)]
+    assert len(best) == 1 and best["valid_ndcg5"].iloc[0] == every["valid_ndcg5"].max()
+    meta = result.asset_materializations_for_node("segment_interest_model")[0].metadata
+    assert meta["seeds"].value == [3, 4] and meta["mlflow_run_ids"].value["id"] == best["mlflow_run_id"].iloc[0]
+    registry = mlflow.MlflowClient(tracking_uri=MlflowTracking(root=str(data_home.root)).tracking_uri)
+    champion = registry.get_model_version_by_alias("segment_interest_id", "champion")
+    assert champion.run_id == best["mlflow_run_id"].iloc[0] and champion.tags["seed"] == str(best["seed"].iloc[0])
+
+
+def test_named_configuration_resolves_and_explicit_knobs_override():
+    default = SegmentInterestModelConfig().to_model_config(modality="id")
+    assert default == ModelConfig(modality="id", video_dropout=0.5, max_history_tokens=96).validate()
+    paper = SegmentInterestModelConfig(configuration="paper", max_history_tokens=16).to_model_config()
+    assert (paper.loss, paper.interest_scale, paper.history_leave_flag, paper.max_history_tokens) == \
+        ("intra_video", 0.0, False, 16)
+    assert SegmentInterestModelConfig(configuration="default_previous").to_model_config() == ModelConfig()
+    with pytest.raises(ConfigError, match="configuration"):
+        SegmentInterestModelConfig(configuration="stacked_vd").to_model_config()
+    with pytest.raises(ConfigError, match="configuration"):
+        SegmentInterestModelConfig(configuration="best").to_model_config()
+    assert "paper" in NAMED_CONFIGS and "no_leave_flag" in NAMED_CONFIGS

@@ -6,6 +6,7 @@ import torch
 
 from seg_pipeline.model.losses import (
     LOSSES,
+    bce_end_scores,
     bce_loss,
     bpr_max_loss,
     intra_video_loss,
@@ -96,10 +97,10 @@ def test_losses_have_finite_gradients_with_padding():
 
 def test_registry_dispatches_with_one_signature():
     """Every registered loss takes (p, target_slot, n_segments, bpr_reg) and gives the value of its
-    own function; only survival turns p into different skip scores."""
+    own function; only survival and bce (end slot) turn p into different skip scores."""
     p = _scores([[0.5, 0.2, 0.9, 0.1], [0.3, 4.0, -2.0]])
     target, n = torch.tensor([2, 0]), torch.tensor([3, 2])
-    expected = {"intra_video": intra_video_loss(p, target), "bce": bce_loss(p, target),
+    expected = {"intra_video": intra_video_loss(p, target), "bce": bce_loss(p, target, n),
                 "bpr_max": bpr_max_loss(p, target, n, 0.1), "softmax": softmax_loss(p, target, n),
                 "survival": survival_loss(p, target, n)}
     assert set(LOSSES) == set(expected)
@@ -108,5 +109,25 @@ def test_registry_dispatches_with_one_signature():
         skip = loss.skip_scores(p, n)
         if name == "survival":
             torch.testing.assert_close(skip, -survival_log_leave(p, n))
+        elif name == "bce":
+            torch.testing.assert_close(skip, bce_end_scores(p, n))
         else:
             assert skip is p
+
+
+def test_bce_loss_censors_the_end_slot():
+    # N = 2 full watch (y = 2): only the two watched segments count, -2 ln s(1) = 0.626523; the end
+    # slot's logit (-3) carries no term, so the model is never taught to rank the end slot first.
+    p = _scores([[1.0, 1.0, -3.0]])
+    loss = bce_loss(p, torch.tensor([2]), torch.tensor([2]))
+    assert loss.item() == pytest.approx(2 * 0.3132616875, abs=1e-9)
+    assert bce_loss(p, torch.tensor([2])).item() > loss.item()  # the old, uncensored form
+    assert LOSSES["bce"].compute(p, torch.tensor([2]), torch.tensor([2]), 0.0).item() == pytest.approx(loss.item())
+
+
+def test_bce_end_scores_rank_the_end_slot_by_full_watch_probability():
+    # continue logits ln 3, ln 3: P(full) = 9/16 -> end score ln(7/16) - ln(9/16) = ln(7/9)
+    p = _scores([[float(torch.log(torch.tensor(3.0)))] * 2 + [99.0]])
+    s = bce_end_scores(p, torch.tensor([2]))
+    assert s[0, 2].item() == pytest.approx(float(torch.log(torch.tensor(7.0 / 9.0))), abs=1e-6)
+    torch.testing.assert_close(s[0, :2], p[0, :2])

@@ -172,3 +172,40 @@ def test_config_errors_name_the_field():
         ModelConfig(loss="hinge").validate()
     with pytest.raises(ValueError, match="segment vectors"):
         SegmentInterestModel(dataclasses.replace(ModelConfig(), modality="visual"), 3, 3, 0)
+
+
+def test_issue10_levers_run_and_start_at_the_plain_model():
+    """duration position term (zero init), side features, stacked offset and video-id dropout."""
+    batch = _batch()
+    width = batch.n_slots
+    offset = torch.zeros(2, width)
+    offset[0, 1] = 2.0  # GBDT says: likely to leave at slot 1 of view 0
+    batch = batch.replace(slot_features=torch.randn(2, width, 4), slot_offset=offset)
+    plain = _model(modality="both").interest(batch)
+    torch.testing.assert_close(_model(modality="both", position_term="duration").interest(batch), plain)
+    torch.testing.assert_close(_model(modality="both", stacked=True).interest(batch), plain - offset)
+    model = _model(modality="id", side_features=4, video_dropout=0.5).train()
+    loss = model.loss(batch)
+    loss.backward()
+    assert torch.isfinite(loss) and model.side[0].weight.grad is not None
+    with pytest.raises(ValueError, match="slot_features"):
+        _model(modality="id", side_features=4).interest(batch.replace(slot_features=None))
+
+
+def test_video_dropout_changes_nothing_in_eval_mode_and_something_in_training():
+    batch = _batch()
+    plain, dropped = _model(modality="id"), _model(modality="id", video_dropout=0.9)
+    torch.testing.assert_close(dropped.eval().interest(batch), plain.eval().interest(batch))
+    torch.testing.assert_close(dropped.eval().score(batch), plain.eval().score(batch))
+    torch.manual_seed(1)
+    trained_view = dropped.train().interest(batch)
+    assert not torch.allclose(trained_view, plain.train().interest(batch))
+
+
+def test_lever_config_errors_name_the_field():
+    for field, value in (("video_dropout", 1.0), ("position_term", "cubic"), ("side_features", -1),
+                         ("stop_on", "HR@1")):
+        with pytest.raises(ValueError, match=field):
+            ModelConfig(**{field: value}).validate()
+    with pytest.raises(ValueError, match="stacked"):
+        ModelConfig(stacked=True, loss="bce").validate()

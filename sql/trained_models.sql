@@ -1,8 +1,11 @@
--- One row per trained modality of the latest segment_interest_model run; the rows come from the
--- registered frame trained_models_input (the asset's training summaries).
+-- One row per trained (modality, seed) of the latest segment_interest_model run, each with its own
+-- checkpoint; configuration names the model/named_configs.py entry the knobs started from. The
+-- rows come from the registered frame trained_models_input (the asset's training summaries).
 CREATE OR REPLACE TABLE trained_models AS
 SELECT
     modality::VARCHAR AS modality,
+    seed::INTEGER AS seed,
+    configuration::VARCHAR AS configuration,
     checkpoint_path::VARCHAR AS checkpoint_path,
     mlflow_run_id::VARCHAR AS mlflow_run_id,
     best_epoch::INTEGER AS best_epoch,
@@ -23,4 +26,4 @@ SELECT
     $dagster_run_id::VARCHAR AS dagster_run_id,
     now() AS trained_at
 FROM trained_models_input
-ORDER BY modality
+ORDER BY modality, seed

@@ -188,7 +188,7 @@ def score_requests(
 
     if loaded is None:  # resolve with the warehouse closed: MLflow lookups take seconds
         with read_only(layout) as con:
-            trained = read_trained_models(con)
+            trained = read_trained_models(con, best_seed_only=True)  # one per modality: the best seed on valid
         loaded = load_model_ref(resolve_model(layout, trained, modality, run_id, checkpoint), device)
     with read_only(layout) as con:
         facts = load_video_facts(con, [r.video_id for r in requests])

@@ -35,6 +35,8 @@ class Batch:
     seg_rows: torch.Tensor  # (B, S - 1), S <= N_SLOTS
     vectors: Optional[torch.Tensor]  # (rows, dim) shared matrix, row 0 = zeros
     hist_left: Optional[torch.Tensor] = None  # (B, M) 1 = an earlier view ended at this token
+    slot_features: Optional[torch.Tensor] = None  # (B, S, k) side statistics per slot (model/side_inputs.py)
+    slot_offset: Optional[torch.Tensor] = None  # (B, S) fixed logit offset of a stacked model
 
     @property
     def n_slots(self) -> int:
@@ -71,6 +73,9 @@ class ViewTensors:
         self.hist_len = t(inputs.hist_len)
         self.seg_rows = t(inputs.seg_rows)
         self.hist_left = t(inputs.hist_left if inputs.hist_left is not None else np.zeros_like(inputs.hist_pos))
+        self.slot_features, self.slot_offset = (
+            torch.as_tensor(a, dtype=torch.float32, device=device) if a is not None else None
+            for a in (inputs.slot_features, inputs.slot_offset))
         self.vectors = (
             torch.as_tensor(inputs.vectors.matrix, dtype=torch.float32, device=device)
             if inputs.vectors is not None else None
@@ -94,6 +99,8 @@ class ViewTensors:
             hist_recency=self.hist_recency[index, :m], hist_mask=hist_mask,
             hist_rows=self.hist_rows[index, :m], seg_rows=self.seg_rows[index, :width],
             vectors=self.vectors, hist_left=self.hist_left[index, :m],
+            slot_features=self.slot_features[index, :width + 1] if self.slot_features is not None else None,
+            slot_offset=self.slot_offset[index, :width + 1] if self.slot_offset is not None else None,
         )
 
     def batches(self, batch_size: int, generator: Optional[torch.Generator] = None, bucket_batches: int = 16):

@@ -12,6 +12,8 @@ from seg_pipeline.devices import check_device
 from seg_pipeline.errors import ConfigError
 from seg_pipeline.model.losses import LOSSES
 
+POSITION_TERMS = ("linear", "duration")
+STOP_ON = ("NDCG@5", "loss")
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,22 @@ class ModelConfig:
     one slot is far likelier to be left than another. history_leave_flag adds to every history token
     whether the earlier view ended there (SPEC 3's history has only the viewed segments).
     device: where training runs (seg_pipeline.devices; the asset fills it from `run_settings`).
+
+    Issue 10 levers, all off here (named combinations in model/named_configs.py; the pipeline's
+    default `segment_interest` turns on video_dropout 0.5 and 96 history tokens):
+    * video_dropout q: while training, each view's video ids (target and history tokens) become
+      the out-of-vocabulary index with probability q. Without it the OOV embedding is never
+      trained, yet every cold test video (88 % on the SegMM sample) uses it, and ids seen once are
+      memorised by the second epoch; it also removes most of the seed-to-seed spread.
+    * position_term "linear" is the paper's w_p * pos + b_p; "duration" adds a learned scalar per
+      (N, slot) (zero at start), the model's own DurationPosition. Did not win on valid + test.
+    * side_features k > 0: k per-slot tabular statistics (baselines/view_features.FEATURES,
+      standardised on train; model/side_inputs.py) through a small MLP added to p. Benchmark-only
+      (the pipeline's scoring paths carry no side inputs); did not win.
+    * stacked: p = p_nn - logit(h_GBDT), a neural residual on a fixed GBDTHazard (out-of-fold
+      logits for train views); survival loss only; benchmark-only like side_features; did not win.
+    * stop_on: early stopping on valid "NDCG@5" (SPEC) or on the valid training "loss" (smoother on
+      ~1,000 valid views); no better on SegMM.
     """
 
     modality: str = "both"
@@ -56,6 +74,11 @@ class ModelConfig:
     interest_scale: float = 10.0
     history_leave_flag: bool = True
     max_history_tokens: int = 32
+    video_dropout: float = 0.0
+    position_term: str = "linear"
+    side_features: int = 0
+    stacked: bool = False
+    stop_on: str = "NDCG@5"
     lr: float = 3e-3
     weight_decay: float = 0.0
     batch_size: int = 256
@@ -84,6 +107,15 @@ class ModelConfig:
         need(self.bpr_reg >= 0.0, "bpr_reg", f"{self.bpr_reg} is negative", "use 0 or a small positive value")
         need(self.max_history_tokens >= 0, "max_history_tokens", f"{self.max_history_tokens} is negative",
              "use 0 (no history) or e.g. 64")
+        need(0.0 <= self.video_dropout < 1.0, "video_dropout", f"{self.video_dropout} is outside [0, 1)",
+             "use 0 (off) or e.g. 0.5")
+        need(self.position_term in POSITION_TERMS, "position_term", f"'{self.position_term}' is unknown",
+             f"use one of {', '.join(POSITION_TERMS)}")
+        need(self.side_features >= 0, "side_features", f"{self.side_features} is negative",
+             "use 0 (off) or the number of side feature columns")
+        need(not self.stacked or self.loss == "survival", "stacked", "stacking needs the survival loss",
+             "set loss: survival")
+        need(self.stop_on in STOP_ON, "stop_on", f"'{self.stop_on}' is unknown", f"use one of {', '.join(STOP_ON)}")
         need(self.lr > 0.0, "lr", f"{self.lr} is not positive", "use a value in [1e-4, 1e-2]")
         need(self.weight_decay >= 0.0, "weight_decay", f"{self.weight_decay} is negative", "use 0 or more")
         need(self.batch_size >= 1, "batch_size", f"{self.batch_size}", "use e.g. 1024")

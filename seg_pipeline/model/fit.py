@@ -1,5 +1,5 @@
-"""Train one segment-interest model per modality, keep each best checkpoint and log each run to
-MLflow: what the `segment_interest_model` asset calls. No Dagster inside: the caller hands in a
+"""Train one segment-interest model per (modality, seed), keep each best checkpoint and log each run
+to MLflow: what the `segment_interest_model` asset calls. No Dagster inside: the caller hands in a
 callable that starts an MLflow run (tagged with its own run id) and a callback for progress lines.
 """
 from __future__ import annotations
@@ -44,7 +44,9 @@ class TrainedModels:
     views_missing_segment_vectors: int
     seconds: float
     experiment_ids: dict[str, str]  # modality -> MLflow experiment (with rows.mlflow_run_id: a link)
-    registered: dict = dataclasses.field(default_factory=dict)  # modality -> logged.Registered
+    registered: dict = dataclasses.field(default_factory=dict)  # (modality, seed) -> logged.Registered
+    configuration: str = ""  # the named configuration (model/named_configs.py) the knobs started from
+    seeds: list[int] = dataclasses.field(default_factory=list)
 
     def fingerprint(self) -> str:
         """Changes when the models' results change, not when only run ids, paths or timings do."""
@@ -60,30 +62,38 @@ def train_models(
     inputs: ViewInputs,
     requested: Sequence[str],
     base: ModelConfig,
-    checkpoint_path: Callable[[str], Path],
+    checkpoint_path: Callable[[str, int], Path],
     start_run: StartRun,
     log: Log = print,
+    seeds: Sequence[int] | None = None,
+    configuration: str = "",
 ) -> TrainedModels:
-    """Train every requested modality ([] = all the data allows) on the train views of `inputs`,
-    early-stopping on its valid views; `base` holds every knob but the modality."""
+    """Train every requested modality ([] = all the data allows) once per seed (default: base.seed)
+    on the train views of `inputs`, early-stopping on its valid views; `base` holds every knob but
+    the modality and the seed. `checkpoint_path(modality, seed)` says where each best.pt goes."""
+    seeds = list(dict.fromkeys(int(k) for k in (seeds if seeds else [base.seed])))
     modalities, note = choose_modalities(list(requested), inputs.vectors is not None)
     train = inputs.subset(inputs.split == "train")
     valid = inputs.subset(inputs.split == "valid")
-    log(f"training {modalities} on {len(train)} train / {len(valid)} valid views ({note})")
+    log(f"training {modalities} x seeds {seeds} ({configuration or 'explicit knobs'}) on {len(train)} train / "
+        f"{len(valid)} valid views ({note})")
     started = time.perf_counter()
     rows, experiments, registered = [], {}, {}
     key = data_key(inputs)
     # Upper bound: every epoch of every modality (early stopping ends sooner).
-    with Progress(len(modalities) * base.epochs * len(train), "training", log, unit="views") as progress:
+    with Progress(len(modalities) * len(seeds) * base.epochs * len(train), "training", log, unit="views") as progress:
         for modality in modalities:
-            config = dataclasses.replace(base, modality=modality).validate()
-            row, experiments[modality], registered[modality] = train_and_log(
-                config, train, valid, checkpoint_path(modality), start_run, log, progress.update, key)
-            rows.append(row)
+            for seed in seeds:
+                config = dataclasses.replace(base, modality=modality, seed=seed).validate()
+                row, experiments[modality], registered[(modality, seed)] = train_and_log(
+                    config, train, valid, checkpoint_path(modality, seed), start_run, log, progress.update, key,
+                    configuration)
+                rows.append(row)
     return TrainedModels(
         rows=pd.DataFrame(rows), modalities=modalities, note=note, n_train=len(train), n_valid=len(valid),
         views_missing_segment_vectors=int(inputs.notes.get("views_missing_segment_vectors", 0)),
         seconds=time.perf_counter() - started, experiment_ids=experiments, registered=registered,
+        configuration=configuration, seeds=seeds,
     )
 
 
@@ -96,6 +106,7 @@ def train_and_log(
     log: Log = print,
     on_batch: Callable[[int], None] | None = None,
     key: str = "",
+    configuration: str = "",
 ) -> tuple[dict, str, object]:
     """Train one modality inside its own MLflow run: params first, valid metrics per epoch, then
     the best epoch's summary, the checkpoint as a run artifact and the same weights as a
@@ -103,12 +114,15 @@ def train_and_log(
     registered version (seg_pipeline.model.logged.Registered)."""
     vectors = train.vectors if config.modality != "id" else None
     encoder = (vectors.model, vectors.weights) if vectors else ("none", "none")
-    description = (f"Segment-interest model ({config.modality}, loss {config.loss}) trained on {len(train)} train "
+    description = (f"Segment-interest model ({config.modality}, configuration {configuration or 'explicit'}, "
+                   f"seed {config.seed}, loss {config.loss}) trained on {len(train)} train "
                    f"views, early-stopped on NDCG@5 over {len(valid)} valid views; registered as "
                    f"segment_interest_{config.modality}.")
-    with start_run(f"segment_interest_{config.modality}", tags={"stage": STAGE, "modality": config.modality},
+    tags = {"stage": STAGE, "modality": config.modality, "seed": str(config.seed), "configuration": configuration}
+    with start_run(f"segment_interest_{config.modality}_seed{config.seed}", tags=tags,
                    description=description) as run:
-        mlflow.log_params({**config.to_dict(), "n_train_views": len(train), "n_valid_views": len(valid),
+        mlflow.log_params({**config.to_dict(), "configuration": configuration,
+                           "n_train_views": len(train), "n_valid_views": len(valid),
                            "n_users_vocab": train.vocab.n_users, "n_videos_vocab": train.vocab.n_videos,
                            "embedding_model": encoder[0], "embedding_weights": encoder[1]})
         result = train_model(config, train, valid, on_epoch=_epoch_logger(config.modality, log), on_batch=on_batch)
@@ -126,13 +140,15 @@ def train_and_log(
         mlflow.log_artifact(str(checkpoint), artifact_path=CHECKPOINT_ARTIFACT)
         registered = log_and_register(result.model, train.subset(np.arange(min(1, len(train)))),
                                       vectors.dim if vectors else 0, config.modality,
-                                      _get(result.best_valid, "NDCG@5"), key, description)
+                                      _get(result.best_valid, "NDCG@5"), key, description,
+                                      {"seed": str(config.seed), "configuration": configuration})
         mlflow.set_tags({"registered_model": f"{registered.name}/{registered.version}",
                          "champion": str(registered.is_champion).lower()})
         log(f"{config.modality}: registered {registered.name} version {registered.version}; champion is version "
             f"{registered.champion_version}")
     row = {
-        "modality": config.modality, "checkpoint_path": str(checkpoint), "mlflow_run_id": run.info.run_id,
+        "modality": config.modality, "seed": config.seed, "configuration": configuration,
+        "checkpoint_path": str(checkpoint), "mlflow_run_id": run.info.run_id,
         "best_epoch": result.best_epoch, "epochs_run": len(result.epochs),
         "valid_ndcg5": _get(result.best_valid, "NDCG@5"), "valid_hr1": _get(result.best_valid, "HR@1"),
         "valid_random_ndcg5": _get(result.random_valid, "NDCG@5"),

@@ -114,6 +114,8 @@ class ViewInputs:
     vectors: Optional[SegmentVectors] = None
     notes: dict = field(default_factory=dict)
     hist_left: Optional[np.ndarray] = None  # (n, M) 1 where that earlier view ended (not a full watch)
+    slot_features: Optional[np.ndarray] = None  # (n, N_SLOTS, k) side statistics (model/side_inputs.py)
+    slot_offset: Optional[np.ndarray] = None  # (n, N_SLOTS) fixed logit offset of a stacked model
 
     def __len__(self) -> int:
         return int(self.view_ids.shape[0])
@@ -128,9 +130,9 @@ class ViewInputs:
                 "hist_pos", "hist_recency", "hist_len", "hist_rows", "seg_rows",
             )
         }
-        hist_left = self.hist_left[mask] if self.hist_left is not None else None
-        return ViewInputs(**per_view, vocab=self.vocab, vectors=self.vectors, notes=dict(self.notes),
-                          hist_left=hist_left)
+        optional = {name: (getattr(self, name)[mask] if getattr(self, name) is not None else None)
+                    for name in ("hist_left", "slot_features", "slot_offset")}
+        return ViewInputs(**per_view, vocab=self.vocab, vectors=self.vectors, notes=dict(self.notes), **optional)
 
 
 def load_segment_vectors(con: duckdb.DuckDBPyConnection) -> Optional[SegmentVectors]:

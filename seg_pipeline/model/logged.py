@@ -104,9 +104,11 @@ class Registered:
 
 
 def log_and_register(model: SegmentInterestModel, train: ViewInputs, dim: int, modality: str,
-                     valid_ndcg5: float, key: str, description: str) -> Registered:
-    """Log the PyTorch-flavour model into the active run, register a version and move `champion`
-    to it when it beats the current champion on valid NDCG@5 (same data) or there is none."""
+                     valid_ndcg5: float, key: str, description: str, tags: Optional[dict] = None) -> Registered:
+    """Log the PyTorch-flavour model into the active run, register a version (tagged with `tags`
+    too, e.g. seed and configuration) and move `champion` to it when it beats the current champion
+    on valid NDCG@5 (same data) or there is none: over several seeds the champion is the version
+    with the best valid NDCG@5 (the first on ties)."""
     import mlflow
     from mlflow.models import ModelSignature
     from mlflow.types import Schema, TensorSpec
@@ -126,7 +128,7 @@ def log_and_register(model: SegmentInterestModel, train: ViewInputs, dim: int, m
     client = mlflow.MlflowClient()
     version = str(info.registered_model_version)
     client.update_model_version(name, version, description=description)
-    for tag, value in {SCORE_TAG: repr(float(valid_ndcg5)), DATA_TAG: key, "modality": modality}.items():
+    for tag, value in {SCORE_TAG: repr(float(valid_ndcg5)), DATA_TAG: key, "modality": modality, **(tags or {})}.items():
         client.set_model_version_tag(name, version, tag, value)
     champion = champion_version(client, name)
     old = _score(champion) if champion is not None else float("nan")

@@ -32,14 +32,30 @@ def intra_video_loss(p: torch.Tensor, target_slot: torch.Tensor) -> torch.Tensor
     return terms.sum(dim=1).mean()
 
 
-def bce_loss(p: torch.Tensor, target_slot: torch.Tensor) -> torch.Tensor:
+def bce_loss(p: torch.Tensor, target_slot: torch.Tensor, n_segments: torch.Tensor | None = None) -> torch.Tensor:
     """Per-slot binary cross-entropy with p as the logit of "kept watching": watched j < y are 1,
-    the leave slot y is 0, never-reached slots are censored (no term)."""
+    the leave slot y is 0, never-reached slots are censored (no term). With `n_segments` the end
+    slot is censored too: a full watch is no "leave" there, and labelling it 0 taught the model to
+    rank the end slot first for every view (issue 10)."""
     slots = _slots(p)
     labels = (slots < target_slot[:, None]).to(p.dtype)
     reached = slots <= target_slot[:, None]
+    if n_segments is not None:
+        reached = reached & (slots < n_segments[:, None])
     terms = F.binary_cross_entropy_with_logits(p, labels, reduction="none")
     return torch.where(reached, terms, torch.zeros_like(p)).sum(dim=1).mean()
+
+
+def bce_end_scores(p: torch.Tensor, n_segments: torch.Tensor) -> torch.Tensor:
+    """Skip scores of a BCE model: p_i for the segments (the logit of continuing past i, lower =
+    likelier leave) and, for the end slot N, -logit P(watch everything) with P = prod_j sigmoid(p_j),
+    on the same logit scale (the end slot's own p is never trained)."""
+    slots = _slots(p)
+    segment = slots < n_segments[:, None]
+    log_full = torch.where(segment, F.logsigmoid(p), torch.zeros_like(p)).sum(dim=1, keepdim=True)
+    log_full = log_full.clamp(max=-1e-6)
+    end_score = torch.log(-torch.expm1(log_full)) - log_full
+    return torch.where(slots == n_segments[:, None], end_score, p)
 
 
 def bpr_max_loss(
@@ -109,7 +125,7 @@ LOSSES: dict[str, Loss] = {
     "survival": Loss(lambda p, target, n, reg: survival_loss(p, target, n),
                      lambda p, n: -survival_log_leave(p, n)),
     "intra_video": Loss(lambda p, target, n, reg: intra_video_loss(p, target)),
-    "bce": Loss(lambda p, target, n, reg: bce_loss(p, target)),
+    "bce": Loss(lambda p, target, n, reg: bce_loss(p, target, n), bce_end_scores),
     "bpr_max": Loss(bpr_max_loss),
     "softmax": Loss(lambda p, target, n, reg: softmax_loss(p, target, n)),
 }

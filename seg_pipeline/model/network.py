@@ -13,6 +13,7 @@ from torch import nn
 from seg_pipeline.contract import N_SLOTS, modality_parts
 from seg_pipeline.model.batches import Batch
 from seg_pipeline.model.config import ModelConfig
+from seg_pipeline.model.inputs import OOV_INDEX
 from seg_pipeline.model.layers import (
     BilinearFusion,
     HistoryLeaveFlag,
@@ -64,12 +65,20 @@ class SegmentInterestModel(nn.Module):
         if config.position:
             self.w_p = nn.Parameter(torch.zeros(()))
             self.b_p = nn.Parameter(torch.zeros(()))
+        if config.position_term == "duration":
+            # one scalar per (N, slot), index N * N_SLOTS + slot; zero at start (= the linear model)
+            self.duration_bias = nn.Embedding((N_SLOTS + 1) * N_SLOTS, 1)
+            nn.init.zeros_(self.duration_bias.weight)
+        if config.side_features > 0:
+            self.side = nn.Sequential(nn.Linear(config.side_features, 32), nn.GELU(), nn.Linear(32, 1))
         if config.interest_scale > 0:
             self.log_scale = nn.Parameter(torch.tensor(math.log(config.interest_scale)))
 
     def interest(self, batch: Batch) -> torch.Tensor:
         """(B, S) interest p for the batch's slots; values on padding slots are meaningless."""
         v_mask = batch.slot_mask
+        if self.training and self.config.video_dropout > 0 and "id" in self.parts:
+            batch = self._drop_video_ids(batch)
         x = {}
         for m in self.parts:
             u, u_mask, v = self.tokens[m](batch)
@@ -85,7 +94,32 @@ class SegmentInterestModel(nn.Module):
         if self.config.position:
             pos = torch.arange(1, p.shape[1] + 1, device=p.device, dtype=p.dtype)[None, :]
             p = p + (self.w_p * pos + self.b_p)
+        return self._levers(p, batch)
+
+    def _levers(self, p: torch.Tensor, batch: Batch) -> torch.Tensor:
+        """Issue 10's optional terms on p (ModelConfig says why each exists)."""
+        if self.config.position_term == "duration":
+            slots = torch.arange(p.shape[1], device=p.device)[None, :]
+            p = p + self.duration_bias(batch.n_segments[:, None] * N_SLOTS + slots).squeeze(-1)
+        if self.config.side_features > 0:
+            if batch.slot_features is None:
+                raise ValueError("side_features is set but the inputs carry no slot_features (model/side_inputs.py)")
+            p = p + self.side(batch.slot_features).squeeze(-1)
+        if self.config.stacked:
+            if batch.slot_offset is None:
+                raise ValueError("stacked is set but the inputs carry no slot_offset (GBDT hazard logits)")
+            p = p - batch.slot_offset
         return p
+
+    def _drop_video_ids(self, batch: Batch) -> Batch:
+        """Training only: each view's video ids (target and history tokens) -> the OOV index with
+        probability video_dropout, so the OOV embedding every cold video uses gets trained."""
+        q = self.config.video_dropout
+        video = batch.video_idx
+        video = torch.where(torch.rand(video.shape, device=video.device) < q, torch.full_like(video, OOV_INDEX), video)
+        hist = batch.hist_video_idx
+        drop = (torch.rand(hist.shape, device=hist.device) < q) & (hist > 0)
+        return batch.replace(video_idx=video, hist_video_idx=torch.where(drop, torch.full_like(hist, OOV_INDEX), hist))
 
     def loss(self, batch: Batch) -> torch.Tensor:
         p = self.interest(batch)

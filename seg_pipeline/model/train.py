@@ -77,6 +77,19 @@ def evaluate(model: SegmentInterestModel, tensors: ViewTensors, inputs: ViewInpu
     return ranking_metrics(scores, inputs.n_segments, inputs.target_slot, "segments_end", seed=seed)
 
 
+@torch.no_grad()
+def valid_loss(model: SegmentInterestModel, tensors: ViewTensors, batch_size: int) -> float:
+    """The training objective averaged over the valid views (eval mode): stop_on="loss"."""
+    was_training = model.training
+    model.eval()
+    total, count = 0.0, 0
+    for batch in tensors.batches(batch_size):
+        total += float(model.loss(batch)) * batch.user_idx.shape[0]
+        count += batch.user_idx.shape[0]
+    model.train(was_training)
+    return total / max(count, 1)
+
+
 def train_model(
     config: ModelConfig,
     train: ViewInputs,
@@ -84,8 +97,8 @@ def train_model(
     on_epoch: Optional[Callable[[EpochLog], None]] = None,
     on_batch: Optional[Callable[[int], None]] = None,
 ) -> TrainResult:
-    """Fit one model. Stops after `patience` epochs without a better valid NDCG@5 (or after
-    `epochs`); without valid views it keeps the last epoch."""
+    """Fit one model. Stops after `patience` epochs without a better valid NDCG@5 (or valid loss,
+    config.stop_on) or after `epochs`; without valid views it keeps the last epoch."""
     config.validate()
     if len(train) == 0:
         raise ValueError("no train views: the split left nothing to train on")
@@ -123,11 +136,13 @@ def train_model(
             seconds = time.perf_counter() - start
             result.train_seconds += seconds
             metrics = evaluate(model, valid_t, valid)
+            if config.stop_on == "loss" and len(valid):
+                metrics = {**metrics, "loss": valid_loss(model, valid_t, config.batch_size)}
             log = EpochLog(epoch=epoch, train_loss=total / count, valid=metrics, train_seconds=seconds)
             result.epochs.append(log)
             if on_epoch is not None:
                 on_epoch(log)
-            value = metrics.get(STOP_METRIC, -math.inf) if metrics else float(epoch)
+            value = _stop_value(config, metrics, epoch)
             if value > best_value:
                 best_value, stale = value, 0
                 best_state = copy.deepcopy(model.state_dict())
@@ -140,3 +155,12 @@ def train_model(
     model.load_state_dict(best_state)
     result.model = model.cpu().eval()
     return result
+
+
+def _stop_value(config: ModelConfig, metrics: dict, epoch: int) -> float:
+    """Higher is better: valid NDCG@5, or minus the valid loss; the epoch number without valid views."""
+    if not metrics:
+        return float(epoch)
+    if config.stop_on == "loss":
+        return -metrics.get("loss", math.inf)
+    return metrics.get(STOP_METRIC, -math.inf)

@@ -186,7 +186,7 @@ def score_interest(
             raise RuntimeError("effective_views is empty: nothing to score")
         folds = fold_of(views["view_id"].to_numpy(), views["split"].to_numpy(), n_folds)
         found = [item_position_scores(con, views, folds, n_folds)]
-        trained = read_trained_models(con)
+        trained = read_trained_models(con, best_seed_only=True)  # one model per modality: its best seed on valid
     available = list(trained["modality"].astype(str))
     wanted = list(settings.modalities) or available
     missing = [m for m in wanted if m not in available]

@@ -40,22 +40,26 @@ def test_item_position_scores_are_out_of_fold(data_home):
     with connect(data_home.warehouse) as con:
         _warehouse(con)
         got = item_position_scores(con, views, folds, 2).scores[:, :3]
-    # Weights = the ItemPosition frequencies (group frequency + global frequency / (2 n), the
-    # back-off) over the real segments, normalised; stored as logs so softmax returns them.
+    # Weights = the share of the prior's viewers still watching at each real segment,
+    # S_i = 1 - sum_{j<i} P(leave at j) with P the ItemPosition leave distribution (group frequency +
+    # global frequency / (2 n), the back-off, normalised over slots 0..N), normalised over the real
+    # segments; stored as logs so softmax returns them.
     weights = np.exp(got)
-    # view 0 (fold 0): fit on view 1 only -> video A left at slot 0 (1.5, 0, 0); its own skip unseen
+    # view 0 (fold 0): fit on view 1 only -> video A left at slot 0: P = (1, 0, 0, 0), S = (1, 0, 0)
     np.testing.assert_allclose(weights[0], [1, 1e-6, 1e-6], rtol=1e-5)
-    # view 1 (fold 1): fit on views 0 and 2 -> (0, .25, 1.25) -> (0, 1/6, 5/6)
-    np.testing.assert_allclose(weights[1], [1e-6, 1 / 6, 5 / 6], rtol=1e-5)
+    # view 1 (fold 1): fit on views 0 and 2 -> frequencies (0, .25, 1.25) -> P = (0, 1/6, 5/6, 0),
+    # S = (1, 1, 5/6), sum 17/6 -> (6/17, 6/17, 5/17)
+    np.testing.assert_allclose(weights[1], [6 / 17, 6 / 17, 5 / 17], rtol=1e-5)
     # view 2 (fold 0): video B unseen in fold 1 -> the global frequency of fold 1 (slot 0)
     np.testing.assert_allclose(weights[2], [1, 1e-6, 1e-6], rtol=1e-5)
     # view 3 (test): every train view; video A left at slots 0 and 2 once each of n = 2:
-    # (1/2 + 1/12, 1/12, 1/2 + 1/12) / (5/4) = (7/15, 1/15, 7/15)
-    np.testing.assert_allclose(weights[3], [7 / 15, 1 / 15, 7 / 15], rtol=1e-5)
-    # SegRec's softmax (temperature 1) gives the frequencies back; the old rule, softmax of the raw
-    # interest -(7/12, 1/12, 7/12), was flat: (0.274, 0.452, 0.274) instead of (0.467, 0.067, 0.467)
+    # frequencies (1/2 + 1/12, 1/12, 1/2 + 1/12) -> P = (7/15, 1/15, 7/15, 0), S = (1, 8/15, 7/15),
+    # sum 2 -> (1/2, 4/15, 7/30)
+    np.testing.assert_allclose(weights[3], [1 / 2, 4 / 15, 7 / 30], rtol=1e-5)
+    # SegRec's softmax (temperature 1) gives the weights back; the old rule, softmax of the raw prior
+    # scores -(7/12, 1/12, 7/12), was nearly flat: (0.274, 0.452, 0.274).
     soft = np.exp(got[3] - got[3].max()) / np.exp(got[3] - got[3].max()).sum()
-    np.testing.assert_allclose(soft, [7 / 15, 1 / 15, 7 / 15], rtol=1e-5)
+    np.testing.assert_allclose(soft, [1 / 2, 4 / 15, 7 / 30], rtol=1e-5)
     old = np.exp([-7 / 12, -1 / 12, -7 / 12]) / np.exp([-7 / 12, -1 / 12, -7 / 12]).sum()
     np.testing.assert_allclose(old, [0.27407, 0.45186, 0.27407], rtol=1e-4)
 

@@ -48,11 +48,11 @@ def fold_of(view_ids: np.ndarray, splits: np.ndarray, n_folds: int) -> np.ndarra
 def item_position_scores(
     con: duckdb.DuckDBPyConnection, views: pd.DataFrame, folds: np.ndarray, n_folds: int
 ) -> InterestScores:
-    """ItemPosition weights (SPEC 4) per view, fit without the view's own fold, stored as the
-    logarithm of the prior's leave frequencies over the real segments, normalised to sum to 1 (floored
-    at WEIGHT_FLOOR; uniform where no fit view left in any segment), so SegRec's softmax (temperature
-    1) gives back those frequencies. A softmax of the raw interest (-frequency, values in [0, 1])
-    was nearly uniform: the variant was SegSum in disguise.
+    """ItemPosition weights (SPEC 4) per view, fit without the view's own fold: the share of the
+    prior's viewers still watching at each real segment (survival S_i = 1 - sum_{j<i} P(leave at j)),
+    normalised over the real segments and stored as logs, so SegRec's softmax (temperature 1) gives
+    them back. Like the model's interest, the weight is high where viewers stay. A softmax of the raw
+    prior scores (-frequency, values in [0, 1]) was nearly uniform: the variant was SegSum in disguise.
 
     views: view_id, user_id, video_id, n_segments (the baselines' score() input).
     """
@@ -69,11 +69,14 @@ def item_position_scores(
 
 
 def segment_weights(leave: np.ndarray, n_segments: np.ndarray) -> np.ndarray:
-    """(k, MAX_SEGMENTS) a leave distribution over slots 0..N restricted to the real segments and
-    renormalised (uniform where it is 0 on all of them), floored at WEIGHT_FLOOR; 1 on padding."""
+    """(k, MAX_SEGMENTS) weights from a leave distribution over slots 0..N: the probability of still
+    watching at each real segment, renormalised over the real segments and floored at WEIGHT_FLOOR;
+    1 on padding."""
     real = np.arange(MAX_SEGMENTS)[None, :] < np.asarray(n_segments)[:, None]
-    p = np.where(real, leave[:, :MAX_SEGMENTS], 0.0)
-    total = p.sum(axis=1, keepdims=True)
+    leave = np.asarray(leave, dtype=np.float64)[:, :MAX_SEGMENTS]
+    reach = np.clip(1.0 - (np.cumsum(leave, axis=1) - leave), 0.0, None)  # 1 - sum_{j<i} P(leave at j)
+    p = np.where(real, reach, 0.0)
+    total = p.sum(axis=1, keepdims=True)  # >= 1: every viewer reaches segment 0
     w = np.where(total > 0, p / np.where(total > 0, total, 1.0), real / real.sum(axis=1, keepdims=True))
     return np.where(real, np.maximum(w, WEIGHT_FLOOR), 1.0)
 

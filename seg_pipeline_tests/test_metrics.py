@@ -165,6 +165,23 @@ def test_slots40_gives_every_method_the_same_padding():
     assert hr1["slots40"] == 1.0 and hr1["segments_end"] == 1.0
 
 
+def test_slots40_random_keeps_its_draw_on_padding():
+    """Random is the published protocol's calibration row: 40 random slots give HR@1 = 1/40."""
+    import pandas as pd
+
+    from seg_pipeline.baselines.random_scores import RandomBaseline
+    from seg_pipeline.evaluation.skip_eval import evaluate_method
+
+    n_views = 4000
+    views = pd.DataFrame({"view_id": np.arange(n_views), "user_id": "u", "video_id": "v", "n_segments": 2,
+                          "target_slot": 1, "duration_ms": 10000, "playing_time_ms": 7000, "cold_video": False})
+    scores = RandomBaseline(seed=3).score(views)
+    rows = pd.DataFrame(evaluate_method("Random", "none", scores, views))
+    hr1 = rows[(rows.metric == "HR@1") & (rows.subset == "all")].set_index("protocol")["value"]
+    assert hr1["slots40"] == pytest.approx(1 / 40, abs=0.01)
+    assert hr1["segments_end"] == pytest.approx(1 / 3, abs=0.03)
+
+
 def test_evaluate_method_uses_the_leave_distribution_for_mae():
     import pandas as pd
 

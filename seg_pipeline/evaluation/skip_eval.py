@@ -21,6 +21,9 @@ SUBSETS = ("all", "cold", "warm")
 # own PAD_SCORE (model/network.py), so no method gains or loses by what it happens to put there
 # (position priors used to put the global frequency of slot i there, Random a random draw).
 PADDING_SCORE = 1.0e4
+# Random keeps its own draw on padding: it is the protocol's calibration row (the authors' Random
+# HR@1 = 1/40 comes from ranking 40 random slots), not a method that could game padding.
+OWN_PADDING_METHODS = ("Random",)
 # Columns the evaluation reads from the test-view frame (one row per view, aligned with scores).
 EVAL_COLUMNS = ("view_id", "user_id", "video_id", "n_segments", "target_slot", "duration_ms",
                 "playing_time_ms", "cold_video")
@@ -66,7 +69,7 @@ def evaluate_method(
     latent correlation judges, which differs for a survival-loss model (see ScoredViews);
     `leave_probs` (default: softmax of the negated scores) is the method's P(leave at slot) that
     watch-time MAE uses (a baseline's own frequencies or hazards). Under 'slots40' every method's
-    padding slots score PADDING_SCORE.
+    padding slots score PADDING_SCORE, except Random's (OWN_PADDING_METHODS).
 
     Ranks are drawn once per protocol over all views (one tie-breaking draw) and then averaged per
     subset. Watch-time MAE and the latent correlation do not depend on the candidate protocol;
@@ -90,7 +93,8 @@ def evaluate_method(
                                  metric=metric, value=float(value), n_views=int(n)))
 
     for protocol in PROTOCOLS:
-        ranked = pad_fixed(scores, n_segments) if protocol == "slots40" else scores
+        fixed = protocol == "slots40" and method not in OWN_PADDING_METHODS
+        ranked = pad_fixed(scores, n_segments) if fixed else scores
         ranks = target_ranks(ranked, n_segments, target, protocol, seed=seed)
         for subset in SUBSETS:
             mask = masks[subset]

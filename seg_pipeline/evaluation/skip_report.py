@@ -57,7 +57,8 @@ RANKING_NOTE = (
 PADDING_NOTE = (
     "Published protocol (slots40): every method's padding slots (after the end slot) get the same fixed "
     f"score ({PADDING_SCORE:g}, the model's own padding score), so padding ranks after every real slot "
-    "for every method; before, position priors put slot i's global frequency there and Random a random draw."
+    "for every method; before, position priors put slot i's global frequency there. Random keeps its random "
+    "draw on all 40 slots, so its row stays the protocol's calibration (HR@1 = 1/40 as in the paper)."
 )
 SEED_NOTE = (
     "Seeds: tables show the mean over a method's seeds (trained models: one run per trained_models row; "

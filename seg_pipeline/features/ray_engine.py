@@ -179,49 +179,68 @@ def embed_on_ray(encoder: ImageEncoder, encoder_settings: EncoderSettings, video
 
 def _run_dataset(ray, run: EmbeddingRun, encoder: ImageEncoder, encoder_settings: EncoderSettings, use_cache: bool,
                  settings: RaySettings, log: Callable[[str], None]) -> None:
+    items = [{"video_id": j.video_id, "path": j.path, "decoder": j.decoder, "content_hash": j.content_hash,
+              "frame_indices": [list(map(int, f)) for f in j.frame_indices]} for j in run.to_embed]
+    worker_kwargs = {"encoder": asdict(encoder_settings) | {"device": "cuda" if settings.num_gpus > 0 else "cpu"},
+                     "fingerprint": encoder.fingerprint, "cache_dir": str(run.cache_dir), "key": run.key,
+                     "frames_per_segment": run.frames_per_segment, "batch_size": encoder_settings.batch_size,
+                     "use_cache": use_cache}
+    if settings.address.startswith("ray://"):
+        # Ray Data cannot drive a pipeline from a Ray Client process: one task inside the cluster
+        # drives it and returns the status rows (small: one per video) at the end.
+        rows = ray.get(ray.remote(num_cpus=0)(_collect_rows).remote(items, worker_kwargs, settings))
+    else:
+        rows = _status_rows(ray, items, worker_kwargs, settings)
+    jobs = {job.content_hash: job for job in run.to_embed}
+    nodes, pids, load_s, seen, first_s = set(), set(), 0.0, 0, 0.0
+    started = time.perf_counter()
+    for row in rows:
+        seen += 1
+        first_s = first_s or row["since_start_s"]
+        nodes.add(row["node_id"])
+        pids.add(row["pid"])
+        run.stats.videos += row["videos"]
+        run.stats.segments += row["segments"]
+        run.stats.frames += row["frames"]
+        run.stats.decode_s += row["decode_s"]
+        run.stats.encode_s += row["encode_s"]
+        load_s += row["load_s"]
+        if row["ok"]:
+            run.done_hashes.add(row["content_hash"])
+        else:
+            run.stats.failed += 1
+            run.reject(jobs[row["content_hash"]], row["error"])
+        if seen % PROGRESS_EVERY == 0:
+            log(f"embedded {seen}/{len(run.to_embed)} videos on Ray")
+    run.engine.update({"ray_workers": settings.workers, "ray_nodes_used": len(nodes), "ray_worker_processes": len(pids),
+                       "ray_encoder_load_seconds": round(load_s, 3), "ray_num_gpus_per_worker": settings.num_gpus,
+                       # Actor processes starting (Python, torch, the encoder) + one batch: Ray's fixed cost.
+                       "ray_first_result_seconds": round(first_s, 3),
+                       "ray_dataset_seconds": round(time.perf_counter() - started, 3)})
+
+
+def _status_rows(ray, items: list[dict], worker_kwargs: dict, settings: RaySettings) -> Iterator[dict]:
+    """Run the dataset; yield one status row per video as batches finish (since_start_s added)."""
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False
     context.wait_for_min_actors_s = ACTOR_START_TIMEOUT_S
-    worker_encoder = asdict(encoder_settings) | {"device": "cuda" if settings.num_gpus > 0 else "cpu"}
-    items = [{"video_id": j.video_id, "path": j.path, "decoder": j.decoder, "content_hash": j.content_hash,
-              "frame_indices": [list(map(int, f)) for f in j.frame_indices]} for j in run.to_embed]
     # At least one block per worker (else the pool idles), each at most videos_per_task videos.
     n_blocks = min(len(items), max(settings.workers, -(-len(items) // settings.videos_per_task)))
     dataset = ray.data.from_items(items, override_num_blocks=n_blocks).map_batches(
-        EmbedWorker,
-        fn_constructor_kwargs={"encoder": worker_encoder, "fingerprint": encoder.fingerprint,
-                               "cache_dir": str(run.cache_dir), "key": run.key,
-                               "frames_per_segment": run.frames_per_segment,
-                               "batch_size": encoder_settings.batch_size, "use_cache": use_cache},
-        batch_size=settings.videos_per_task, batch_format="pyarrow",
+        EmbedWorker, fn_constructor_kwargs=worker_kwargs, batch_size=settings.videos_per_task, batch_format="pyarrow",
         compute=ray.data.ActorPoolStrategy(size=min(settings.workers, len(items)),  # no idle encoders
                                            max_tasks_in_flight_per_actor=IN_FLIGHT_PER_ACTOR),
         num_cpus=settings.cpus_per_worker, num_gpus=settings.num_gpus or None,
     )
-    jobs = {job.content_hash: job for job in run.to_embed}
-    nodes, pids, load_s, seen, first_s = set(), set(), 0.0, 0, None
     started = time.perf_counter()
     for batch in dataset.iter_batches(batch_size=None, batch_format="pyarrow"):
-        # Actor processes starting (Python, torch, the encoder) + the first batch: Ray's fixed cost.
-        first_s = time.perf_counter() - started if first_s is None else first_s
+        since = time.perf_counter() - started
         for row in batch.to_pylist():
-            seen += 1
-            nodes.add(row["node_id"])
-            pids.add(row["pid"])
-            run.stats.videos += row["videos"]
-            run.stats.segments += row["segments"]
-            run.stats.frames += row["frames"]
-            run.stats.decode_s += row["decode_s"]
-            run.stats.encode_s += row["encode_s"]
-            load_s += row["load_s"]
-            if row["ok"]:
-                run.done_hashes.add(row["content_hash"])
-            else:
-                run.stats.failed += 1
-                run.reject(jobs[row["content_hash"]], row["error"])
-            if seen % PROGRESS_EVERY == 0:
-                log(f"embedded {seen}/{len(run.to_embed)} videos on Ray")
-    run.engine.update({"ray_workers": settings.workers, "ray_nodes_used": len(nodes), "ray_worker_processes": len(pids),
-                       "ray_encoder_load_seconds": round(load_s, 3), "ray_num_gpus_per_worker": settings.num_gpus,
-                       "ray_first_result_seconds": round(first_s or 0.0, 3),
-                       "ray_dataset_seconds": round(time.perf_counter() - started, 3)})
+            yield row | {"since_start_s": since}
+
+
+def _collect_rows(items: list[dict], worker_kwargs: dict, settings: RaySettings) -> list[dict]:
+    """The Ray Client case: runs as a task inside the cluster."""
+    import ray
+
+    return list(_status_rows(ray, items, worker_kwargs, settings))

@@ -94,11 +94,18 @@ def bench_bucketing(model: SegmentInterestModel, tensors: ViewTensors, batch_siz
     return out
 
 
-def bench_warehouse(label: str, path: str, epochs: int, modalities: list[str]) -> None:
-    defaults = SegmentInterestModelConfig()
+def _epochs(config, epochs: int):
+    """epochs > 0: exactly that many (no early stop); 0: the configuration's own epochs and
+    patience, i.e. what the asset runs per model."""
+    return dataclasses.replace(config, epochs=epochs, patience=epochs, device="cpu") if epochs else \
+        dataclasses.replace(config, device="cpu")
+
+
+def bench_warehouse(label: str, path: str, epochs: int, modalities: list[str], configuration: str) -> None:
+    defaults = SegmentInterestModelConfig(configuration=configuration)
     start = time.perf_counter()
     with connect(path, read_only=True) as con:
-        inputs = load_view_inputs(con, ("train", "valid"), defaults.max_history_tokens)
+        inputs = load_view_inputs(con, ("train", "valid"), defaults.to_model_config().max_history_tokens)
     load_s = time.perf_counter() - start
     train, valid = inputs.subset(inputs.split == "train"), inputs.subset(inputs.split == "valid")
     print(f"[{label}] inputs: {len(train)} train + {len(valid)} valid views in {load_s:.2f} s; "
@@ -108,13 +115,16 @@ def bench_warehouse(label: str, path: str, epochs: int, modalities: list[str]) -
         if modality != "id" and inputs.vectors is None:
             print(f"[{label}] {modality}: skipped (no segment_embeddings)")
             continue
-        config = dataclasses.replace(defaults.to_model_config(modality), epochs=epochs, patience=epochs, device="cpu")
+        config = _epochs(defaults.to_model_config(modality), epochs)
+        start = time.perf_counter()
         result = train_model(config, train, valid)
+        total_s = time.perf_counter() - start
         epoch_s = [e.train_seconds for e in result.epochs]
-        print(f"[{label}] {modality}: {result.views_per_s:,.0f} train views/s, epoch {np.mean(epoch_s):.2f} s "
-              f"(train part; {len(train)} views, batch {config.batch_size}, d {config.d}, L {config.layers}, "
-              f"M {config.max_history_tokens}); valid NDCG@5 after {epochs} epochs "
-              f"{result.best_valid.get('NDCG@5', float('nan')):.4f}")
+        print(f"[{label}] {configuration} {modality}: {result.views_per_s:,.0f} train views/s, epoch "
+              f"{np.mean(epoch_s):.2f} s (train part; {len(train)} views, batch {config.batch_size}, d {config.d}, "
+              f"L {config.layers}, M {config.max_history_tokens}); {len(result.epochs)} epochs (best "
+              f"{result.best_epoch}) in {total_s:.1f} s with validation; valid NDCG@5 "
+              f"{result.best_valid.get('NDCG@5', float('nan')):.4f}", flush=True)
     config = defaults.to_model_config("id")
     model = SegmentInterestModel(config, train.vocab.n_users, train.vocab.n_videos, 0)
     buckets = bench_bucketing(model, ViewTensors(train), config.batch_size)
@@ -128,7 +138,7 @@ def compare_losses(label: str, path: str, losses: list[str], modality: str, epoc
 
     defaults = SegmentInterestModelConfig()
     with connect(path, read_only=True) as con:
-        inputs = load_view_inputs(con, ("train", "valid"), defaults.max_history_tokens)
+        inputs = load_view_inputs(con, ("train", "valid"), defaults.to_model_config().max_history_tokens)
     train, valid = inputs.subset(inputs.split == "train"), inputs.subset(inputs.split == "valid")
     end_share = float(np.mean(valid.target_slot == valid.n_segments))
     print(f"[{label}] {modality}, {epochs} epochs; valid views {len(valid)}, true leave at the end slot "
@@ -150,7 +160,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--warehouse", action="append", default=[], metavar="LABEL=PATH",
                         help="a finished run's warehouse.duckdb (repeatable)")
-    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--epochs", type=int, default=2, help="0 = the configuration's epochs with early "
+                        "stopping (the asset's cost per model)")
+    parser.add_argument("--configuration", default="segment_interest", help="named configuration "
+                        "(seg_pipeline/model/named_configs.py)")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (the asset's default is 1)")
     parser.add_argument("--modalities", default="id,visual,both")
     parser.add_argument("--compare-losses", default="", help="comma-separated losses (first modality only)")
@@ -169,7 +182,7 @@ def main() -> None:
           f"{loss['loop_ms']:.0f} ms -> {loss['ratio']:,.0f}x")
     for item in args.warehouse:
         label, _, path = item.partition("=")
-        bench_warehouse(label, path or label, args.epochs, args.modalities.split(","))
+        bench_warehouse(label, path or label, args.epochs, args.modalities.split(","), args.configuration)
 
 
 if __name__ == "__main__":

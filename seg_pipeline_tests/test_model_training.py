@@ -113,3 +113,18 @@ def test_a_checkpoint_scores_on_its_own(toy, tmp_path):
     subset = score_views(checkpoint, path, split="test", view_ids=some)
     assert (subset.view_ids == some).all()
     np.testing.assert_allclose(subset.scores, expected[::3], rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("changes", [
+    {"history_leave_flag": False},  # the leave-flag-off ablation (issue 10: never run before)
+    {"video_dropout": 0.5, "stop_on": "loss", "position_term": "duration"},
+    {"loss": "bce"},
+], ids=["no_leave_flag", "levers", "bce"])
+def test_ablations_train_and_beat_random(toy, changes):
+    _, _, inputs = toy
+    result = _fit(inputs, modality="visual", epochs=3, patience=3, **changes)
+    assert result.best_valid["NDCG@5"] > result.random_valid["NDCG@5"]
+    assert not hasattr(result.model, "leave_flags") or bool(result.model.leave_flags) == \
+        changes.get("history_leave_flag", True)
+    if changes.get("stop_on") == "loss":
+        assert all("loss" in e.valid for e in result.epochs)  # the stop criterion, logged per epoch

@@ -188,7 +188,8 @@ def test_batch_assets_write_thumbnails_and_suggestions(world):
     by_view = {s.view_id: s for s in scored}
     for row in thumbs.itertuples():
         s = by_view[row.view_id]
-        assert row.segment_idx == int(np.argmax(s.interest)) and row.score == pytest.approx(s.interest.max())
+        # batch vs one-pair scoring pad histories differently: float32 noise, not a different score
+        assert row.segment_idx == int(np.argmax(s.interest)) and row.score == pytest.approx(s.interest.max(), abs=1e-5)
         assert row.start_s <= row.frame_index / s.video.fps < row.end_s
         with Image.open(row.path) as image:
             assert image.format == "PNG" and image.size == (row.width, row.height)

@@ -29,3 +29,13 @@ def test_cli_reads_a_warehouse_written_by_the_pipeline(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["reason,n", "duplicate,2", "null_field,3", "segment_idx,second", "7,0.25"]
+
+
+def test_home_applies_duckdb_memory_settings(tmp_path):
+    from seg_pipeline.resources import DataHome
+
+    home = DataHome(root=str(tmp_path / "home"), memory_limit="512MiB", temp_directory=str(tmp_path / "spill"))
+    with home.connect() as con:
+        limit, spill = con.execute("SELECT current_setting('memory_limit'), current_setting('temp_directory')").fetchall()[0]
+    assert limit == "512.0 MiB"
+    assert spill == str(tmp_path / "spill")

@@ -19,9 +19,9 @@ from seg_pipeline.errors import ConfigError
 from seg_pipeline.features.cache import cache_path, encoder_key, read_cached_segments, write_cached
 from seg_pipeline.features.embed import EmbedStats, VideoJob, embed_videos, jobs_from_rows
 from seg_pipeline.features.encoder import ImageEncoder
+from seg_pipeline.progress import Progress
 from seg_pipeline.video.rejections import Rejection
 
-PROGRESS_EVERY = 100  # videos between progress lines
 
 
 @dataclass
@@ -114,15 +114,16 @@ def embed_with_cache(encoder: ImageEncoder, videos: list[dict], segments: list[d
     log(f"embedding {len(run.to_embed)} videos in this process on {encoder.device}")
     started = time.perf_counter()
     results = embed_videos(run.to_embed, encoder.prepare, encoder.encode_prepared, encoder.dim, batch_size, run.stats)
-    for n, result in enumerate(results, 1):
+    progress = Progress(len(run.to_embed), "embedding", log, unit="videos")
+    for result in results:
         job = result.job
+        progress.update(1)
         if result.embeddings is None:
             run.reject(job, result.error)
             continue
         write_cached(cache_path(cache_dir, run.key, job.content_hash), job.content_hash, result.embeddings,
                      encoder.model_name, encoder.weights_id, encoder.fingerprint, run.frames_per_segment)
         run.done_hashes.add(job.content_hash)
-        if n % PROGRESS_EVERY == 0:
-            log(f"embedded {n}/{len(run.to_embed)} videos")
+    progress.close()
     run.seconds = time.perf_counter() - started
     return run

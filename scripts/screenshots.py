@@ -1,6 +1,6 @@
 """Screenshots of the Dagster and MLflow UIs after a tiny run, taken in a real (headless) browser.
 
-    python scripts/screenshots.py [--home DIR] [--skip-run] [--out /work/notes/screenshots]
+    python scripts/screenshots.py [--home DIR] [--skip-run] [--out screenshots/]
 
 1. runs `configs/demo_tiny.yaml` into a data root (unless --skip-run), with the MLflow and Dagster
    UI addresses of step 2 in the environment, so the links in the metadata point at them;
@@ -109,7 +109,7 @@ def main() -> int:
     parser.add_argument("--home", type=Path, default=None, help="data root (default: a new temporary folder)")
     parser.add_argument("--config", type=Path, default=REPO / "configs" / "demo_tiny.yaml")
     parser.add_argument("--skip-run", action="store_true", help="reuse the runs already in --home")
-    parser.add_argument("--out", type=Path, default=Path("/work/notes/screenshots"))
+    parser.add_argument("--out", type=Path, default=Path("screenshots"))
     parser.add_argument("--dagster-port", type=int, default=0)
     parser.add_argument("--mlflow-port", type=int, default=0)
     parser.add_argument("--asset", default="skip_labels", help="asset whose page (Columns) is captured")

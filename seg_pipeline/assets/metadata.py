@@ -13,6 +13,7 @@ import duckdb
 import pandas as pd
 from dagster import MetadataValue, TableColumn, TableSchema
 
+from seg_pipeline.warehouse.column_docs import COLUMN_DOCS
 from seg_pipeline.warehouse.db import row_count, table_schema
 
 DISPLAY_DIGITS = 4  # floats shown in the UI; the warehouse keeps full precision
@@ -20,8 +21,9 @@ DISPLAY_DIGITS = 4  # floats shown in the UI; the warehouse keeps full precision
 
 def table_metadata(con: duckdb.DuckDBPyConnection, table: str, prefix: str = "",
                    descriptions: dict[str, str] | None = None) -> dict:
-    """Row count and column schema of one warehouse table, read from the warehouse itself."""
-    descriptions = descriptions or {}
+    """Row count and column schema of one warehouse table, read from the warehouse itself; column
+    descriptions from warehouse/column_docs.py unless given."""
+    descriptions = COLUMN_DOCS if descriptions is None else descriptions
     columns = [TableColumn(name=c, type=t, description=descriptions.get(c)) for c, t in table_schema(con, table)]
     schema = MetadataValue.table_schema(TableSchema(columns=columns))
     rows = MetadataValue.int(row_count(con, table))

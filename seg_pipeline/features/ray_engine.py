@@ -24,9 +24,10 @@ import pyarrow as pa
 
 from seg_pipeline.errors import ConfigError
 from seg_pipeline.features.cache import cache_path, read_cached_segments, write_cached
-from seg_pipeline.features.cached_run import PROGRESS_EVERY, EmbeddingRun, plan_run
+from seg_pipeline.features.cached_run import EmbeddingRun, plan_run
 from seg_pipeline.features.embed import EmbedStats, VideoJob, embed_videos
 from seg_pipeline.features.encoder import EncoderSettings, ImageEncoder, load_encoder
+from seg_pipeline.progress import Progress
 
 FIELD = "segment_embeddings.config.ray"
 INSTALL_HINT = 'install the extra: pip install -e ".[ray]" (or pip install "ray[data]")'
@@ -194,8 +195,10 @@ def _run_dataset(ray, run: EmbeddingRun, encoder: ImageEncoder, encoder_settings
     jobs = {job.content_hash: job for job in run.to_embed}
     nodes, pids, load_s, seen, first_s = set(), set(), 0.0, 0, 0.0
     started = time.perf_counter()
+    progress = Progress(len(run.to_embed), "embedding on Ray", log, unit="videos")
     for row in rows:
         seen += 1
+        progress.update(1)
         first_s = first_s or row["since_start_s"]
         nodes.add(row["node_id"])
         pids.add(row["pid"])
@@ -210,8 +213,7 @@ def _run_dataset(ray, run: EmbeddingRun, encoder: ImageEncoder, encoder_settings
         else:
             run.stats.failed += 1
             run.reject(jobs[row["content_hash"]], row["error"])
-        if seen % PROGRESS_EVERY == 0:
-            log(f"embedded {seen}/{len(run.to_embed)} videos on Ray")
+    progress.close()
     run.engine.update({"ray_workers": settings.workers, "ray_nodes_used": len(nodes), "ray_worker_processes": len(pids),
                        "ray_encoder_load_seconds": round(load_s, 3), "ray_num_gpus_per_worker": settings.num_gpus,
                        # Actor processes starting (Python, torch, the encoder) + one batch: Ray's fixed cost.

@@ -1,6 +1,7 @@
 """The package works when installed as a wheel (not editable), away from the source tree: the SQL
 statements, model configs and everything else the job reads must ship inside the package."""
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -18,9 +19,14 @@ def _run(args, **kwargs):
 
 
 def test_wheel_install_runs_the_tiny_job_from_another_directory(tmp_path):
+    # Build from a clean copy: setuptools reuses an in-tree build/ folder, which can hold files that
+    # were deleted since (a stale SQL statement would ship).
+    source = tmp_path / "source"
+    shutil.copytree(REPO, source, symlinks=True, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "*.egg-info", "__pycache__", ".seg_pipeline", ".dagster_home", "screenshots"))
     dist = tmp_path / "dist"
     _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-          "-w", str(dist), str(REPO)])
+          "-w", str(dist), str(source)])
     wheel = next(dist.glob("seg_pipeline-*.whl"))
 
     venv = tmp_path / "venv"

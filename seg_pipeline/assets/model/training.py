@@ -168,8 +168,8 @@ def _training_metadata(trained, tracking: MlflowTracking) -> dict:
         b = best.loc[m]
         meta[f"{m}_mlflow_run_url"] = MetadataValue.url(tracking.run_url(trained.experiment_ids[m], b["mlflow_run_id"]))
         meta[f"{m}_best_seed"] = MetadataValue.int(int(b["seed"]))
-        meta[f"{m}_valid_NDCG@5"] = MetadataValue.float(float(group["valid_ndcg5"].mean()))
-        meta[f"{m}_valid_HR@1"] = MetadataValue.float(float(group["valid_hr1"].mean()))
+        meta[f"{m}_valid_NDCG@5"] = MetadataValue.float(rounded(float(group["valid_ndcg5"].mean())))
+        meta[f"{m}_valid_HR@1"] = MetadataValue.float(rounded(float(group["valid_hr1"].mean())))
         meta[f"{m}_best_epoch"] = MetadataValue.int(int(b["best_epoch"]))
         meta[f"{m}_views_per_s"] = MetadataValue.float(rounded(float(group["views_per_s"].mean()), 1))
     return meta

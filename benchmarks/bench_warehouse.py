@@ -263,8 +263,8 @@ def scaling_table(args, workdir: Path) -> None:
               f"{r['checks_s']:.1f} s, peak RSS {peak:6.0f} MiB, warehouse {r['warehouse_mib']:.0f} MiB, load "
               f"{r['load_before']:.1f}->{r['load_after']:.1f}, checks passed {r['checks_passed']}", flush=True)
         print("    steps (wall s): " + ", ".join(f"{k} {v:.1f}" for k, v in r["steps_s"].items()), flush=True)
-    print(f"\n| views | users | videos | build wall s | build CPU s | checks s | peak RSS MiB | warehouse MiB |"
-          f" wall x per 10x | CPU x per 10x | RSS x per 10x |")
+    print("\n| views | users | videos | build wall s | build CPU s | checks s | peak RSS MiB | warehouse MiB |"
+          " wall x per 10x | CPU x per 10x | RSS x per 10x |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for i, r in enumerate(rows):
         def ratio(key):

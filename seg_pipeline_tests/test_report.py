@@ -22,13 +22,8 @@ from seg_pipeline.assets.model.skip_report import (
 from seg_pipeline.errors import ConfigError
 from seg_pipeline.contract import N_SLOTS
 from seg_pipeline.evaluation.latent import spearman_latent
-from seg_pipeline.evaluation.skip_report import (
-    ScoredMethod,
-    evaluate_all,
-    heatmap_examples,
-    hit_rate_by_target_kind,
-    segment_score_frame,
-)
+from seg_pipeline.evaluation.report_files import heatmap_examples, hit_rate_by_target_kind, segment_score_frame
+from seg_pipeline.evaluation.scored import ScoredMethod, evaluate_all
 from seg_pipeline.resources import DataHome, LogSource, MlflowTracking, RunSettings
 from seg_pipeline.warehouse.db import connect
 

@@ -23,15 +23,8 @@ from seg_pipeline.evaluation.bootstrap import RESAMPLES, SEED as BOOTSTRAP_SEED
 from seg_pipeline.evaluation.comparison import COMPARISON_COLUMNS, Candidate, compare_best, model_seed, ranks_of
 from seg_pipeline.evaluation.latent import latent_matrix
 from seg_pipeline.evaluation.report_doc import MODEL_METHOD, NO_MODALITY, method_label
-from seg_pipeline.evaluation.report_files import (  # noqa: F401 (re-exported for callers)
-    ReportFiles,
-    heatmap_examples,
-    hit_rate_by_target_kind,
-    segment_score_frame,
-    write_report,
-)
-from seg_pipeline.evaluation.scored import (  # noqa: F401 (re-exported for callers)
-    METRIC_COLUMNS,
+from seg_pipeline.evaluation.report_files import ReportFiles, segment_score_frame, write_report
+from seg_pipeline.evaluation.scored import (
     ScoredMethod,
     evaluate_all,
     mean_over_seeds,

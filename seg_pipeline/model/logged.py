@@ -75,7 +75,6 @@ class PackedScorer(nn.Module):
 def pack(inputs: ViewInputs, index: np.ndarray, dim: int) -> np.ndarray:
     """The packed rows of some views of `inputs` (the input example and the tests use it)."""
     tensors = ViewTensors(inputs)
-    m = tensors.hist_pos.shape[1]
     idx = torch.as_tensor(index, dtype=torch.long)
     columns = [tensors.user_idx[idx, None], tensors.video_idx[idx, None], tensors.n_segments[idx, None],
                tensors.hist_len[idx, None]]

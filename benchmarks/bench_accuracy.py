@@ -50,14 +50,18 @@ from seg_pipeline.evaluation.metrics import target_ranks  # noqa: E402
 from seg_pipeline.model.batches import ViewTensors  # noqa: E402
 from seg_pipeline.model.config import ModelConfig  # noqa: E402
 from seg_pipeline.model.inputs import load_view_inputs  # noqa: E402
-from seg_pipeline.model.named_configs import DEFAULT_CONFIGURATION, named_overrides  # noqa: E402
+from seg_pipeline.model.named_configs import (  # noqa: E402
+    BASELINE_ARCHITECTURES,
+    DEFAULT_CONFIGURATION,
+    named_overrides,
+)
 from seg_pipeline.model.predict import predict_tensors  # noqa: E402
 from seg_pipeline.model.side_inputs import attach_side_inputs, gbdt_offsets, model_slot_features  # noqa: E402
 from seg_pipeline.model.train import train_model  # noqa: E402
 from seg_pipeline.warehouse.tables import read_labelled_views  # noqa: E402
 
 # Every loss and the main ablations (README tables); --configs picks others.
-CONFIGS = ("segment_interest,default_previous,paper,no_leave_flag,bpr_max,softmax,bce,vd,h96,duration_vd,"
+CONFIGS = ("segment_interest,widedeep,din,default_previous,paper,no_leave_flag,bpr_max,softmax,bce,vd,h96,duration_vd,"
            "stop_loss,side_duration,stacked_vd_h96")
 POSITION_BASELINES = (AllPosition, UserPosition, ItemPosition, DurationPosition)
 METRICS = ("HR@1", "NDCG@5")
@@ -141,7 +145,9 @@ def summarise(label: str, modality: str, results: dict, names: list[str], extra:
     pipeline default vs the best baseline on valid."""
     rows = []
     for method in dict.fromkeys(k[0] for k in results):
-        row = {"method": method, "kind": "model" if method in names else "baseline"}
+        # widedeep / din are trained like a configuration but are baselines (per-segment scorers)
+        row = {"method": method, "kind": "model" if method in names and method not in BASELINE_ARCHITECTURES
+               else "baseline"}
         for s in ("valid", "test"):
             for metric in METRICS:
                 values = [results[k][metric].mean() for k in results if k[0] == method and k[1] == s]
@@ -150,10 +156,12 @@ def summarise(label: str, modality: str, results: dict, names: list[str], extra:
         latent = [v for k, v in extra["spearman_latent"].items() if k.rsplit(" seed ", 1)[0] == method]
         row["spearman_latent"] = float(np.mean(latent)) if latent else None
         rows.append(row)
-    best_model = max((r for r in rows if r["kind"] == "model"), key=lambda r: r["_valid_NDCG@5"])["method"]
+    models = [r for r in rows if r["kind"] == "model"]
+    best_model = max(models, key=lambda r: r["_valid_NDCG@5"])["method"] if models else None
     best_base = max((r for r in rows if r["kind"] == "baseline"), key=lambda r: r["_valid_NDCG@5"])["method"]
     intervals = {}
-    for model in dict.fromkeys([best_model] + ([DEFAULT_CONFIGURATION] if DEFAULT_CONFIGURATION in names else [])):
+    chosen = ([best_model] if best_model else []) + ([DEFAULT_CONFIGURATION] if DEFAULT_CONFIGURATION in names else [])
+    for model in dict.fromkeys(chosen):
         for metric in METRICS:
             a = np.mean([results[k][metric] for k in results if k[0] == model and k[1] == "test"], axis=0)
             b = np.mean([results[k][metric] for k in results if k[0] == best_base and k[1] == "test"], axis=0)

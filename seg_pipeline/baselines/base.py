@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import ClassVar
+from pathlib import Path
+from typing import ClassVar, Optional
 
 import numpy as np
 import pandas as pd
@@ -38,11 +39,15 @@ class FitData:
     features: every labelled view of every split with the tabular features of
     baselines/view_features.py (train rows leave-one-out / out-of-fold, valid rows from train, test
     rows from the fit splits); empty unless a baseline `needs_features`.
+    warehouse, device: for baselines that train on the model's own inputs (`needs_warehouse`,
+    baselines/neural.py): the warehouse they read them from and the torch device they train on.
     """
 
     priors: pd.DataFrame = field(default_factory=lambda: _empty(PRIOR_COLUMNS))
     views: pd.DataFrame = field(default_factory=lambda: _empty(FIT_VIEW_COLUMNS))
     features: pd.DataFrame = field(default_factory=pd.DataFrame)
+    warehouse: Optional[Path] = None
+    device: str = "cpu"
 
 
 class SkipBaseline(ABC):
@@ -51,6 +56,7 @@ class SkipBaseline(ABC):
     name: ClassVar[str]
     seeded: ClassVar[bool] = False  # scores depend on the seed (reported with it; else seed NULL)
     needs_features: ClassVar[bool] = False  # fit reads FitData.features, score the feature columns
+    needs_warehouse: ClassVar[bool] = False  # fit reads the model's inputs from FitData.warehouse
     # Choosing on valid needs a refit on train-only statistics (False: the fit never reads valid labels
     # as statistics, e.g. only for early stopping, so one fit serves valid and test).
     refit_to_select: ClassVar[bool] = True

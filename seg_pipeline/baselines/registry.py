@@ -1,15 +1,17 @@
-"""Baselines by name, so configuration picks which ones run; a new baseline is one class here."""
+"""Baselines by name, so configuration picks which ones run; a new baseline is one class here.
+The report runs all of them by default, from Random to the per-segment networks WideDeep and DIN."""
 from __future__ import annotations
 
 from seg_pipeline.baselines.base import SkipBaseline
 from seg_pipeline.baselines.gbdt_hazard import GBDTHazard
+from seg_pipeline.baselines.neural import DIN, WideDeep
 from seg_pipeline.baselines.position import AllPosition, DurationPosition, ItemPosition, UserPosition
 from seg_pipeline.baselines.random_scores import RandomBaseline
 from seg_pipeline.errors import ConfigError
 
 BASELINES: dict[str, type[SkipBaseline]] = {
     cls.name: cls for cls in (RandomBaseline, AllPosition, UserPosition, ItemPosition, DurationPosition,
-                                GBDTHazard)
+                                GBDTHazard, WideDeep, DIN)
 }
 
 

@@ -6,7 +6,7 @@ writes the results."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, ContextManager, Optional, Sequence
 
@@ -43,9 +43,11 @@ RANKING_NOTE = (
     "Ranks sort a view's candidate slots by ascending interest (lowest = predicted leave), ties at "
     "random. MAE: expected watch time under each method's leave distribution over segments + end slot "
     "(position priors: their per-slot frequencies renormalised; GBDTHazard: h_i prod_{j<i}(1 - h_j); "
-    "models: softmax of negated scores) vs true playing time, in seconds and in "
+    "models, WideDeep and DIN: softmax of negated scores) vs true playing time, in seconds and in "
     f"{SEGMENT_SECONDS:g} s segments. spearman_latent: mean within-view rank correlation between scores "
-    "and the demo world's latent interest over real segments."
+    "and the demo world's latent interest over real segments. WideDeep and DIN score each segment on its own "
+    "with the model's inputs (modality both when segment vectors exist, else id), loss and early stopping "
+    "(model/per_segment.py)."
 )
 PADDING_NOTE = (
     "Published protocol (slots40): every method's padding slots (after the end slot) get the same fixed "
@@ -64,8 +66,9 @@ def selection_note(fit_splits: Sequence[str]) -> str:
     return (
         "Best model vs best baseline: both chosen on valid NDCG@5 (primary protocol, all valid views), never "
         "on test; the model by the mean over its seeds. For that choice the position priors' statistics come "
-        f"from train only (the test rows use {', '.join(fit_splits)}); GBDTHazard is fitted on train with "
-        "early stopping on valid, so its valid score is slightly optimistic. Interval: paired bootstrap over "
+        f"from train only (the test rows use {', '.join(fit_splits)}); GBDTHazard, WideDeep and DIN are fitted "
+        "on train with early stopping on valid, so their valid scores are slightly optimistic (as the model's "
+        "are). Interval: paired bootstrap over "
         f"test views ({RESAMPLES} resamples, seed {BOOTSTRAP_SEED}) of the model's per-view metric, averaged "
         "over seeds, minus the baseline's."
     )
@@ -148,14 +151,18 @@ def score_models(trained: pd.DataFrame, warehouse: Path, view_ids: np.ndarray, d
 
 
 def score_baselines(settings: SkipReportSettings, views: pd.DataFrame, fit: FitData,
-                    valid_views: Optional[pd.DataFrame], select_fit: Optional[FitData]) -> list[ScoredMethod]:
+                    valid_views: Optional[pd.DataFrame], select_fit: Optional[FitData],
+                    log: Callable[[str], None] = print) -> list[ScoredMethod]:
     """Every configured baseline fitted on `fit` scores the test `views`; for the choice on valid,
     fitted on `select_fit` (train only) it scores `valid_views`. A baseline whose fit reads train
-    (and valid for early stopping) only, whatever the fit splits, is fitted once."""
+    (and valid for early stopping) only, whatever the fit splits, is fitted once. `log` gets one
+    line per baseline that describes its fit (the neural ones: modality and best epoch)."""
     out = []
     for name in settings.baselines:
         cls = BASELINES[name]
         baseline = make_baseline(name, settings.seed).fit(fit)
+        if hasattr(baseline, "describe"):
+            log(baseline.describe())
         valid = None
         if valid_views is not None and len(valid_views) and select_fit is not None:
             chooser = baseline if not cls.refit_to_select else make_baseline(name, settings.seed).fit(select_fit)
@@ -236,7 +243,11 @@ def build_skip_report(
     view_ids = views["view_id"].to_numpy(dtype=np.int64)
     valid_ids = valid_views["view_id"].to_numpy(dtype=np.int64) if valid_views is not None else None
     scored = score_models(trained, warehouse, view_ids, device, valid_ids)
-    scored += score_baselines(settings, views, fit, valid_views, select_fit)
+    # The neural baselines train on the model's inputs, read from the same warehouse on the same device.
+    fit = replace(fit, warehouse=Path(warehouse), device=device)
+    select_fit = replace(select_fit, warehouse=Path(warehouse), device=device) if select_fit is not None else None
+    fit_notes: list[str] = []
+    scored += score_baselines(settings, views, fit, valid_views, select_fit, log=fit_notes.append)
     latent = latent_matrix(views, truth) if truth is not None else None
     metrics = evaluate_all(views, scored, seed=settings.seed, latent=latent)
     comparison, valid_choice = compare_best(candidates_of(scored, views, valid_views, settings.seed))
@@ -262,6 +273,7 @@ def build_skip_report(
             "trained models: " + (", ".join(f"{r.modality} seed {model_seed(r)} ({Path(r.checkpoint_path).name})"
                                             for r in trained.itertuples()) or "none (baselines only)"),
             f"baseline statistics from splits: {', '.join(settings.fit_splits)}; tie-breaking seed {settings.seed}",
+            *fit_notes,
             f"latent ground truth: {'demo world' if truth is not None else 'not available (real data)'}",
             f"MLflow run {run.info.run_id}; Dagster run {run.data.tags.get('dagster_run_id')}",
         ]

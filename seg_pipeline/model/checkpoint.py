@@ -13,14 +13,15 @@ import torch
 
 from seg_pipeline.model.config import ModelConfig
 from seg_pipeline.model.inputs import Vocab
-from seg_pipeline.model.network import SegmentInterestModel
+from seg_pipeline.model.architectures import build_network
+from seg_pipeline.model.network import SkipScorer
 
 FORMAT_VERSION = 1
 
 
 def save_checkpoint(
     path: str | os.PathLike,
-    model: SegmentInterestModel,
+    model: SkipScorer,
     vocab: Vocab,
     vector_dim: int,
     vector_encoder: Optional[tuple[str, str]],
@@ -46,14 +47,14 @@ def save_checkpoint(
     return path
 
 
-def load_checkpoint(path: str | os.PathLike, device: str = "cpu") -> tuple[SegmentInterestModel, Vocab, dict]:
+def load_checkpoint(path: str | os.PathLike, device: str = "cpu") -> tuple[SkipScorer, Vocab, dict]:
     """(model in eval mode on `device`, vocabularies, the rest of the stored fields)."""
     payload = torch.load(Path(path), map_location="cpu", weights_only=True)
     if payload.get("format_version") != FORMAT_VERSION:
         raise ValueError(f"{path}: checkpoint format {payload.get('format_version')} is not {FORMAT_VERSION}; retrain")
     config = ModelConfig.from_dict(payload["config"])
     vocab = Vocab(users=tuple(payload["users"]), videos=tuple(payload["videos"]))
-    model = SegmentInterestModel(config, vocab.n_users, vocab.n_videos, payload["vector_dim"])
+    model = build_network(config, vocab.n_users, vocab.n_videos, payload["vector_dim"])
     model.load_state_dict(payload["state_dict"])
     model.to(device).eval()
     meta = {k: v for k, v in payload.items() if k not in ("state_dict", "users", "videos")}

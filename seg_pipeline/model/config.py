@@ -13,6 +13,9 @@ from seg_pipeline.errors import ConfigError
 from seg_pipeline.model.losses import LOSSES
 
 POSITION_TERMS = ("linear", "duration")
+# "segment_interest" is SPEC 3's network; the others are the per-segment skip baselines of
+# model/per_segment.py (model/architectures.py builds each).
+ARCHITECTURES = ("segment_interest", "widedeep", "din")
 STOP_ON = ("NDCG@5", "loss")
 
 
@@ -44,6 +47,10 @@ class ModelConfig:
     whether the earlier view ended there (SPEC 3's history has only the viewed segments).
     device: where training runs (seg_pipeline.devices; the asset fills it from `run_settings`).
 
+    architecture: "segment_interest" (SPEC 3) or a per-segment skip baseline trained the same way
+    ("widedeep", "din": model/per_segment.py; the skip report's WideDeep and DIN baselines). Of
+    the shape knobs they read d and dropout only.
+
     Issue 10 levers, all off here (named combinations in model/named_configs.py; the pipeline's
     default `segment_interest` turns on video_dropout 0.5 and 96 history tokens):
     * video_dropout q: while training, each view's video ids (target and history tokens) become
@@ -62,6 +69,7 @@ class ModelConfig:
     """
 
     modality: str = "both"
+    architecture: str = "segment_interest"
     d: int = 32
     layers: int = 1
     heads: int = 2
@@ -95,6 +103,11 @@ class ModelConfig:
 
         need(self.modality in MODALITIES, "modality", f"'{self.modality}' is unknown",
              f"use one of {', '.join(MODALITIES)}")
+        need(self.architecture in ARCHITECTURES, "architecture", f"'{self.architecture}' is unknown",
+             f"use one of {', '.join(ARCHITECTURES)}")
+        need(self.architecture == "segment_interest" or not (self.stacked or self.side_features),
+             "architecture", f"'{self.architecture}' takes no side inputs (stacked / side_features)",
+             "use architecture segment_interest for those levers")
         need(self.loss in LOSSES, "loss", f"'{self.loss}' is unknown", f"use one of {', '.join(sorted(LOSSES))}")
         need(self.d >= 4, "d", f"{self.d} is too small", "use a width between 32 and 128 (SPEC 3)")
         need(self.heads >= 1 and self.d % self.heads == 0, "heads",

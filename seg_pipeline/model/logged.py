@@ -20,7 +20,7 @@ from torch import nn
 from seg_pipeline.contract import N_SLOTS
 from seg_pipeline.model.batches import Batch, ViewTensors
 from seg_pipeline.model.inputs import ViewInputs
-from seg_pipeline.model.network import SegmentInterestModel
+from seg_pipeline.model.network import SkipScorer
 
 CHAMPION = "champion"
 SCORE_TAG = "valid_ndcg5"  # model-version tag the champion is chosen by
@@ -45,7 +45,7 @@ def packed_columns(history: int, dim: int) -> list[str]:
 class PackedScorer(nn.Module):
     """forward(float32 (B, F) packed views) -> float32 (B, N_SLOTS) skip scores."""
 
-    def __init__(self, model: SegmentInterestModel, history: int, dim: int):
+    def __init__(self, model: SkipScorer, history: int, dim: int):
         super().__init__()
         self.model, self.history, self.dim = model.eval(), int(history), int(dim)
 
@@ -102,7 +102,7 @@ class Registered:
     is_champion: bool
 
 
-def log_and_register(model: SegmentInterestModel, train: ViewInputs, dim: int, modality: str,
+def log_and_register(model: SkipScorer, train: ViewInputs, dim: int, modality: str,
                      valid_ndcg5: float, key: str, description: str, tags: Optional[dict] = None) -> Registered:
     """Log the PyTorch-flavour model into the active run, register a version (tagged with `tags`
     too, e.g. seed and configuration) and move `champion` to it when it beats the current champion

@@ -9,6 +9,8 @@ in the segment_interest_model asset (`configuration`) and compared in benchmarks
 * `paper`: SPEC 3 as published (eq. 8 loss, fixed interest scale, no history leave flag).
 * `default_previous`: ModelConfig's own defaults (survival loss, 32 history tokens), the default
   before issue 10.
+* `widedeep`, `din`: the per-segment skip baselines (model/per_segment.py) with the same inputs and
+  training levers as `segment_interest`; the skip report's WideDeep and DIN baselines train them.
 * the rest are the ablations `segment_interest` was chosen from; `side*` and `stacked*` need side
   inputs (model/side_inputs.py) and run in the benchmark only.
 """
@@ -42,9 +44,15 @@ NAMED_CONFIGS: dict[str, dict] = {
     "stacked": dict(stacked=True),
     "stacked_vd": dict(stacked=True, video_dropout=VIDEO_DROPOUT),
     "stacked_vd_h96": dict(_SEGMENT_INTEREST, stacked=True),
+    # The per-segment skip baselines (model/per_segment.py) with the default's inputs and training levers.
+    "widedeep": dict(_SEGMENT_INTEREST, architecture="widedeep"),
+    "din": dict(_SEGMENT_INTEREST, architecture="din"),
 }
 # Configurations whose inputs the pipeline's scoring paths (skip report, SegRec, apply) do not build.
 BENCHMARK_ONLY = tuple(name for name, o in NAMED_CONFIGS.items() if o.get("side_features") or o.get("stacked"))
+# Configurations of a per-segment baseline: the skip report trains them (baselines/neural.py), the model asset does not.
+BASELINE_ARCHITECTURES = tuple(name for name, o in NAMED_CONFIGS.items()
+                               if o.get("architecture", "segment_interest") != "segment_interest")
 
 
 def named_overrides(name: str) -> dict:

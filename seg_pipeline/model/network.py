@@ -30,86 +30,29 @@ from seg_pipeline.model.losses import LOSSES
 PAD_SCORE = 1.0e4
 
 
-class SegmentInterestModel(nn.Module):
-    """Hybrid representation -> per-modality cross-attention encoders -> score heads -> bilinear
-    fusion -> position bias: p = tau * (o - 1/2) + (w_p * pos + b_p), pos = slot + 1, tau a
-    learned scale (p = o + (w_p * pos + b_p), as published, when config.interest_scale is 0)."""
+class SkipScorer(nn.Module):
+    """What every network trained on the skip task shares (model/architectures.py lists them):
+    `interest(batch) -> (B, S)` is the only method a network writes; the loss, the skip scores,
+    the padding contract and video-id dropout are the same for all, so an architecture comparison
+    changes nothing but the architecture."""
 
-    def __init__(self, config: ModelConfig, n_users: int, n_videos: int, vector_dim: int = 0):
+    def __init__(self, config: ModelConfig, vector_dim: int = 0):
         super().__init__()
         self.config = config.validate()
         self.objective = LOSSES[config.loss]
         self.parts = modality_parts(config.modality)
         if "visual" in self.parts and vector_dim <= 0:
             raise ValueError(f"modality '{config.modality}' needs segment vectors (vector_dim > 0)")
-        d = config.d
-        tokens = {}
-        if "id" in self.parts:
-            tokens["id"] = IdTokens(n_users, n_videos, d, config.position)
-        if "visual" in self.parts:
-            tokens["visual"] = VisualTokens(vector_dim, d)
-        self.tokens = nn.ModuleDict(tokens)
-        self.positions = nn.ModuleDict(
-            {m: SequencePositions(d, config.max_history_tokens) for m in self.parts} if config.position else {}
-        )
-        self.leave_flags = nn.ModuleDict(
-            {m: HistoryLeaveFlag(d) for m in self.parts} if config.history_leave_flag else {}
-        )
-        self.encoders = nn.ModuleDict({
-            m: InterestEncoder(d, config.heads, config.layers, config.ffn_mult, config.dropout,
-                               config.cross_attention)
-            for m in self.parts
-        })
-        self.heads = nn.ModuleDict({m: ScoreHead(d, config.r, config.dropout) for m in self.parts})
-        self.fusion = BilinearFusion(self.parts, config.r)
-        if config.position:
-            self.w_p = nn.Parameter(torch.zeros(()))
-            self.b_p = nn.Parameter(torch.zeros(()))
-        if config.position_term == "duration":
-            # one scalar per (N, slot), index N * N_SLOTS + slot; zero at start (= the linear model)
-            self.duration_bias = nn.Embedding((N_SLOTS + 1) * N_SLOTS, 1)
-            nn.init.zeros_(self.duration_bias.weight)
-        if config.side_features > 0:
-            self.side = nn.Sequential(nn.Linear(config.side_features, 32), nn.GELU(), nn.Linear(32, 1))
-        if config.interest_scale > 0:
-            self.log_scale = nn.Parameter(torch.tensor(math.log(config.interest_scale)))
 
-    def interest(self, batch: Batch) -> torch.Tensor:
+    def interest(self, batch: Batch) -> torch.Tensor:  # pragma: no cover - interface
         """(B, S) interest p for the batch's slots; values on padding slots are meaningless."""
-        v_mask = batch.slot_mask
-        if self.training and self.config.video_dropout > 0 and "id" in self.parts:
-            batch = self._drop_video_ids(batch)
-        x = {}
-        for m in self.parts:
-            u, u_mask, v = self.tokens[m](batch)
-            if self.config.position:
-                u, v = self.positions[m](u, v, batch)
-            if self.config.history_leave_flag:
-                u = self.leave_flags[m](u, batch)
-            x[m] = self.heads[m](self.encoders[m](u, u_mask, v, v_mask))
-        p = self.fusion(x)
-        if self.config.interest_scale > 0:
-            # Centred so an untrained model sits at p ~ 0 (even odds) rather than at tau / 2.
-            p = (p - 0.5) * self.log_scale.exp()
-        if self.config.position:
-            pos = torch.arange(1, p.shape[1] + 1, device=p.device, dtype=p.dtype)[None, :]
-            p = p + (self.w_p * pos + self.b_p)
-        return self._levers(p, batch)
+        raise NotImplementedError
 
-    def _levers(self, p: torch.Tensor, batch: Batch) -> torch.Tensor:
-        """Issue 10's optional terms on p (ModelConfig says why each exists)."""
-        if self.config.position_term == "duration":
-            slots = torch.arange(p.shape[1], device=p.device)[None, :]
-            p = p + self.duration_bias(batch.n_segments[:, None] * N_SLOTS + slots).squeeze(-1)
-        if self.config.side_features > 0:
-            if batch.slot_features is None:
-                raise ValueError("side_features is set but the inputs carry no slot_features (model/side_inputs.py)")
-            p = p + self.side(batch.slot_features).squeeze(-1)
-        if self.config.stacked:
-            if batch.slot_offset is None:
-                raise ValueError("stacked is set but the inputs carry no slot_offset (GBDT hazard logits)")
-            p = p - batch.slot_offset
-        return p
+    def training_view(self, batch: Batch) -> Batch:
+        """The batch a training step sees: video ids dropped when config.video_dropout is on."""
+        if self.training and self.config.video_dropout > 0 and "id" in self.parts:
+            return self._drop_video_ids(batch)
+        return batch
 
     def _drop_video_ids(self, batch: Batch) -> Batch:
         """Training only: each view's video ids (target and history tokens) -> the OOV index with
@@ -149,3 +92,79 @@ class SegmentInterestModel(nn.Module):
             return F.pad(x, (0, N_SLOTS - x.shape[1]), value=PAD_SCORE)
 
         return padded(skip, batch.slot_mask), padded(p, segments & batch.slot_mask)
+
+
+class SegmentInterestModel(SkipScorer):
+    """Hybrid representation -> per-modality cross-attention encoders -> score heads -> bilinear
+    fusion -> position bias: p = tau * (o - 1/2) + (w_p * pos + b_p), pos = slot + 1, tau a
+    learned scale (p = o + (w_p * pos + b_p), as published, when config.interest_scale is 0)."""
+
+    def __init__(self, config: ModelConfig, n_users: int, n_videos: int, vector_dim: int = 0):
+        super().__init__(config, vector_dim)
+        d = config.d
+        tokens = {}
+        if "id" in self.parts:
+            tokens["id"] = IdTokens(n_users, n_videos, d, config.position)
+        if "visual" in self.parts:
+            tokens["visual"] = VisualTokens(vector_dim, d)
+        self.tokens = nn.ModuleDict(tokens)
+        self.positions = nn.ModuleDict(
+            {m: SequencePositions(d, config.max_history_tokens) for m in self.parts} if config.position else {}
+        )
+        self.leave_flags = nn.ModuleDict(
+            {m: HistoryLeaveFlag(d) for m in self.parts} if config.history_leave_flag else {}
+        )
+        self.encoders = nn.ModuleDict({
+            m: InterestEncoder(d, config.heads, config.layers, config.ffn_mult, config.dropout,
+                               config.cross_attention)
+            for m in self.parts
+        })
+        self.heads = nn.ModuleDict({m: ScoreHead(d, config.r, config.dropout) for m in self.parts})
+        self.fusion = BilinearFusion(self.parts, config.r)
+        if config.position:
+            self.w_p = nn.Parameter(torch.zeros(()))
+            self.b_p = nn.Parameter(torch.zeros(()))
+        if config.position_term == "duration":
+            # one scalar per (N, slot), index N * N_SLOTS + slot; zero at start (= the linear model)
+            self.duration_bias = nn.Embedding((N_SLOTS + 1) * N_SLOTS, 1)
+            nn.init.zeros_(self.duration_bias.weight)
+        if config.side_features > 0:
+            self.side = nn.Sequential(nn.Linear(config.side_features, 32), nn.GELU(), nn.Linear(32, 1))
+        if config.interest_scale > 0:
+            self.log_scale = nn.Parameter(torch.tensor(math.log(config.interest_scale)))
+
+    def interest(self, batch: Batch) -> torch.Tensor:
+        """(B, S) interest p for the batch's slots; values on padding slots are meaningless."""
+        v_mask = batch.slot_mask
+        batch = self.training_view(batch)
+        x = {}
+        for m in self.parts:
+            u, u_mask, v = self.tokens[m](batch)
+            if self.config.position:
+                u, v = self.positions[m](u, v, batch)
+            if self.config.history_leave_flag:
+                u = self.leave_flags[m](u, batch)
+            x[m] = self.heads[m](self.encoders[m](u, u_mask, v, v_mask))
+        p = self.fusion(x)
+        if self.config.interest_scale > 0:
+            # Centred so an untrained model sits at p ~ 0 (even odds) rather than at tau / 2.
+            p = (p - 0.5) * self.log_scale.exp()
+        if self.config.position:
+            pos = torch.arange(1, p.shape[1] + 1, device=p.device, dtype=p.dtype)[None, :]
+            p = p + (self.w_p * pos + self.b_p)
+        return self._levers(p, batch)
+
+    def _levers(self, p: torch.Tensor, batch: Batch) -> torch.Tensor:
+        """Issue 10's optional terms on p (ModelConfig says why each exists)."""
+        if self.config.position_term == "duration":
+            slots = torch.arange(p.shape[1], device=p.device)[None, :]
+            p = p + self.duration_bias(batch.n_segments[:, None] * N_SLOTS + slots).squeeze(-1)
+        if self.config.side_features > 0:
+            if batch.slot_features is None:
+                raise ValueError("side_features is set but the inputs carry no slot_features (model/side_inputs.py)")
+            p = p + self.side(batch.slot_features).squeeze(-1)
+        if self.config.stacked:
+            if batch.slot_offset is None:
+                raise ValueError("stacked is set but the inputs carry no slot_offset (GBDT hazard logits)")
+            p = p - batch.slot_offset
+        return p

@@ -14,7 +14,7 @@ from seg_pipeline.devices import resolve_device
 from seg_pipeline.model.batches import ViewTensors
 from seg_pipeline.model.checkpoint import load_checkpoint
 from seg_pipeline.model.inputs import check_vector_encoder, load_segment_vectors, load_view_inputs
-from seg_pipeline.model.network import SegmentInterestModel
+from seg_pipeline.model.network import SkipScorer
 from seg_pipeline.warehouse.db import connect
 
 
@@ -23,7 +23,7 @@ class ScoredViews:
     """For the views in `view_ids` (ascending), both (n, N_SLOTS) with padding slots = PAD_SCORE:
     `scores` rank the skip slots (lower = likelier leave; what the metrics use) and `interest` is
     the per-segment interest p (the same values unless the loss is survival; see
-    SegmentInterestModel.outputs)."""
+    SkipScorer.outputs)."""
 
     view_ids: np.ndarray
     scores: np.ndarray
@@ -37,7 +37,7 @@ def load_model(checkpoint_path: str | os.PathLike, device: str = "cpu"):
 
 
 @torch.no_grad()
-def predict_tensors(model: SegmentInterestModel, tensors: ViewTensors,
+def predict_tensors(model: SkipScorer, tensors: ViewTensors,
                     batch_size: int = 4096) -> tuple[np.ndarray, np.ndarray]:
     """float32 (n, N_SLOTS) skip scores and (n, N_SLOTS) segment interest, batch by batch in eval mode."""
     was_training = model.training
@@ -54,7 +54,7 @@ def predict_tensors(model: SegmentInterestModel, tensors: ViewTensors,
     return np.concatenate(skip).astype(np.float32), np.concatenate(interest).astype(np.float32)
 
 
-def score_tensors(model: SegmentInterestModel, tensors: ViewTensors, batch_size: int = 4096) -> np.ndarray:
+def score_tensors(model: SkipScorer, tensors: ViewTensors, batch_size: int = 4096) -> np.ndarray:
     """float32 (n, N_SLOTS) skip scores, batch by batch in eval mode (no dropout)."""
     return predict_tensors(model, tensors, batch_size)[0]
 

@@ -22,7 +22,8 @@ from seg_pipeline.evaluation.metrics import ranking_metrics
 from seg_pipeline.model.batches import ViewTensors
 from seg_pipeline.model.config import ModelConfig
 from seg_pipeline.model.inputs import ViewInputs
-from seg_pipeline.model.network import SegmentInterestModel
+from seg_pipeline.model.architectures import build_network
+from seg_pipeline.model.network import SkipScorer
 from seg_pipeline.model.predict import score_tensors
 
 STOP_METRIC = "NDCG@5"
@@ -40,7 +41,7 @@ class EpochLog:
 class TrainResult:
     """The best model (on CPU, eval mode) and how training went."""
 
-    model: SegmentInterestModel
+    model: SkipScorer
     config: ModelConfig
     best_epoch: int
     best_valid: dict
@@ -69,7 +70,7 @@ def _deterministic(seed: int) -> Iterator[None]:
         torch.use_deterministic_algorithms(previous)
 
 
-def evaluate(model: SegmentInterestModel, tensors: ViewTensors, inputs: ViewInputs, seed: int = 0) -> dict:
+def evaluate(model: SkipScorer, tensors: ViewTensors, inputs: ViewInputs, seed: int = 0) -> dict:
     """Ranking metrics (primary protocol) of the model's scores on `inputs`."""
     if len(inputs) == 0:
         return {}
@@ -78,7 +79,7 @@ def evaluate(model: SegmentInterestModel, tensors: ViewTensors, inputs: ViewInpu
 
 
 @torch.no_grad()
-def valid_loss(model: SegmentInterestModel, tensors: ViewTensors, batch_size: int) -> float:
+def valid_loss(model: SkipScorer, tensors: ViewTensors, batch_size: int) -> float:
     """The training objective averaged over the valid views (eval mode): stop_on="loss"."""
     was_training = model.training
     model.eval()
@@ -108,7 +109,7 @@ def train_model(
         raise ValueError(f"modality '{config.modality}' needs segment_embeddings, which this run does not have")
 
     with _deterministic(config.seed):
-        model = SegmentInterestModel(config, train.vocab.n_users, train.vocab.n_videos,
+        model = build_network(config, train.vocab.n_users, train.vocab.n_videos,
                                      vectors.dim if vectors is not None else 0).to(device)
         optimiser = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
         order = torch.Generator().manual_seed(config.seed)

@@ -26,7 +26,13 @@ from seg_pipeline.contract import MODALITIES
 from seg_pipeline.errors import ConfigError
 from seg_pipeline.model.config import ModelConfig
 from seg_pipeline.model.losses import LOSSES
-from seg_pipeline.model.named_configs import BENCHMARK_ONLY, DEFAULT_CONFIGURATION, NAMED_CONFIGS, named_overrides
+from seg_pipeline.model.named_configs import (
+    BASELINE_ARCHITECTURES,
+    BENCHMARK_ONLY,
+    DEFAULT_CONFIGURATION,
+    NAMED_CONFIGS,
+    named_overrides,
+)
 from seg_pipeline.resources import DataHome, MlflowTracking, RunSettings
 from seg_pipeline.warehouse.db import connect, write_frame
 from seg_pipeline.warehouse.tables import read_labelled_views, read_trained_models
@@ -55,7 +61,7 @@ class SegmentInterestModelConfig(Config):
     modalities: list[str] = Field(default=[], description=f"Subset of {list(MODALITIES)}; [] = all three when "
                                   "segment_embeddings exists, else id only.")
     configuration: str = Field(default=DEFAULT_CONFIGURATION, description="Named configuration the knobs start "
-                               f"from: {', '.join(n for n in NAMED_CONFIGS if n not in BENCHMARK_ONLY)} "
+                               f"from: {', '.join(n for n in NAMED_CONFIGS if n not in BENCHMARK_ONLY + BASELINE_ARCHITECTURES)} "
                                "(model/named_configs.py says which was chosen on valid and why).")
     seeds: int = Field(default=DEFAULT_SEEDS, ge=1, description="Models per modality, seeds seed..seed+seeds-1: "
                        "one trained_models row each; the report averages them, one-model stages take the best "
@@ -93,6 +99,10 @@ class SegmentInterestModelConfig(Config):
 
     def to_model_config(self, modality: str = DEFAULTS.modality, device: str = DEFAULTS.device) -> ModelConfig:
         """The configuration's values, overridden by every knob set here."""
+        if self.configuration in BASELINE_ARCHITECTURES:
+            raise ConfigError("configuration", f"'{self.configuration}' is a per-segment baseline network, not the "
+                              "segment-interest model", "keep it in skip_prediction_report's baselines "
+                              "(WideDeep, DIN), which trains it on the same inputs")
         if self.configuration in BENCHMARK_ONLY:
             raise ConfigError("configuration", f"'{self.configuration}' needs side inputs (GBDT statistics) the "
                               "pipeline's scoring paths do not build", "run it with benchmarks/bench_accuracy.py")

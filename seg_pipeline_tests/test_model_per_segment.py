@@ -80,7 +80,7 @@ def test_scores_read_the_history(architecture):
 
 
 def test_din_weights_history_by_the_target_slot():
-    """Hand-checked DIN pooling: one history token h, weights a(h, t_i) = out(relu(A h + B t_i + C (h * t_i)))."""
+    """Hand-checked DIN pooling: one history token h, weights a(h, t_i) = out(relu(A h + B t_i + (P h) * (Q t_i)))."""
     net = _net("din", modality="id")
     batch = _batch()
     one = batch.replace(hist_mask=torch.tensor([[True, False, False], [False, False, False]]))
@@ -89,7 +89,7 @@ def test_din_weights_history_by_the_target_slot():
     for slot in range(4):
         t = target[0, slot]
         a = net.attention_out(torch.relu(net.attention_history(h) + net.attention_target(t)
-                                         + net.attention_product(h * t)))
+                                         + net.product_history(h) * net.product_target(t)))
         expected = net.deep(torch.cat([features[0, slot], a * h]))
         assert torch.allclose(net.interest(one)[0, slot], expected[0], atol=1e-5)
 
@@ -106,7 +106,7 @@ def test_checkpoint_restores_the_architecture(tmp_path, architecture, cls):
 
 
 def test_unknown_architecture_and_side_inputs_fail_naming_the_field():
-    with pytest.raises(ConfigError, match="architecture.*unknown.*segment_interest, widedeep, din"):
+    with pytest.raises(ConfigError, match="architecture.*unknown.*segment_interest, widedeep, din, hybrid"):
         ModelConfig(architecture="mlp").validate()
     with pytest.raises(ConfigError, match="architecture"):
         dataclasses.replace(ModelConfig(), architecture="din", stacked=True).validate()
@@ -116,3 +116,17 @@ def test_unknown_architecture_and_side_inputs_fail_naming_the_field():
 def test_model_asset_refuses_a_baseline_network_as_the_model(name):
     with pytest.raises(ConfigError, match="per-segment baseline.*skip_prediction_report"):
         SegmentInterestModelConfig(configuration=name).to_model_config()
+
+
+def test_hybrid_sums_the_two_branches_on_one_dropped_batch():
+    net = _net("hybrid", modality="both", video_dropout=0.5)
+    batch = _batch()
+    expected = net.attention.slot_logits(batch) + net.per_segment.slot_logits(batch)
+    assert torch.allclose(net.interest(batch), expected)  # eval: no dropout
+    # training: the ids are dropped once, and both branches see the same dropped batch
+    net.train()
+    torch.manual_seed(5)
+    got = net.interest(batch)
+    torch.manual_seed(5)
+    dropped = net.training_view(batch)
+    assert torch.allclose(got, net.attention.slot_logits(dropped) + net.per_segment.slot_logits(dropped))

@@ -3,6 +3,7 @@ so training, checkpoints and scoring never name a network themselves."""
 from __future__ import annotations
 
 from seg_pipeline.model.config import ARCHITECTURES, ModelConfig
+from seg_pipeline.model.hybrid import HybridSkip
 from seg_pipeline.model.network import SegmentInterestModel, SkipScorer
 from seg_pipeline.model.per_segment import DINSkip, WideDeepSkip
 
@@ -10,6 +11,7 @@ NETWORKS: dict[str, type[SkipScorer]] = {
     "segment_interest": SegmentInterestModel,
     "widedeep": WideDeepSkip,
     "din": DINSkip,
+    "hybrid": HybridSkip,
 }
 assert tuple(NETWORKS) == ARCHITECTURES, "model/config.py ARCHITECTURES and NETWORKS must list the same names"
 

@@ -13,9 +13,11 @@ from seg_pipeline.errors import ConfigError
 from seg_pipeline.model.losses import LOSSES
 
 POSITION_TERMS = ("linear", "duration")
-# "segment_interest" is SPEC 3's network; the others are the per-segment skip baselines of
-# model/per_segment.py (model/architectures.py builds each).
-ARCHITECTURES = ("segment_interest", "widedeep", "din")
+# "segment_interest" is SPEC 3's network; "widedeep" and "din" the per-segment skip baselines of
+# model/per_segment.py; "hybrid" the sum of SPEC 3's network and the WideDeep branch (model/hybrid.py).
+# model/architectures.py builds each.
+PER_SEGMENT_ARCHITECTURES = ("widedeep", "din")
+ARCHITECTURES = ("segment_interest", *PER_SEGMENT_ARCHITECTURES, "hybrid")
 STOP_ON = ("NDCG@5", "loss")
 
 
@@ -105,7 +107,7 @@ class ModelConfig:
              f"use one of {', '.join(MODALITIES)}")
         need(self.architecture in ARCHITECTURES, "architecture", f"'{self.architecture}' is unknown",
              f"use one of {', '.join(ARCHITECTURES)}")
-        need(self.architecture == "segment_interest" or not (self.stacked or self.side_features),
+        need(self.architecture in ("segment_interest", "hybrid") or not (self.stacked or self.side_features),
              "architecture", f"'{self.architecture}' takes no side inputs (stacked / side_features)",
              "use architecture segment_interest for those levers")
         need(self.loss in LOSSES, "loss", f"'{self.loss}' is unknown", f"use one of {', '.join(sorted(LOSSES))}")

@@ -17,6 +17,7 @@ in the segment_interest_model asset (`configuration`) and compared in benchmarks
 from __future__ import annotations
 
 from seg_pipeline.baselines.view_features import FEATURES
+from seg_pipeline.model.config import PER_SEGMENT_ARCHITECTURES
 from seg_pipeline.errors import ConfigError
 
 DEFAULT_CONFIGURATION = "segment_interest"
@@ -47,12 +48,14 @@ NAMED_CONFIGS: dict[str, dict] = {
     # The per-segment skip baselines (model/per_segment.py) with the default's inputs and training levers.
     "widedeep": dict(_SEGMENT_INTEREST, architecture="widedeep"),
     "din": dict(_SEGMENT_INTEREST, architecture="din"),
+    # SPEC 3's network + the WideDeep branch, summed per slot (model/hybrid.py)
+    "hybrid": dict(_SEGMENT_INTEREST, architecture="hybrid"),
 }
 # Configurations whose inputs the pipeline's scoring paths (skip report, SegRec, apply) do not build.
 BENCHMARK_ONLY = tuple(name for name, o in NAMED_CONFIGS.items() if o.get("side_features") or o.get("stacked"))
 # Configurations of a per-segment baseline: the skip report trains them (baselines/neural.py), the model asset does not.
 BASELINE_ARCHITECTURES = tuple(name for name, o in NAMED_CONFIGS.items()
-                               if o.get("architecture", "segment_interest") != "segment_interest")
+                               if o.get("architecture") in PER_SEGMENT_ARCHITECTURES)
 
 
 def named_overrides(name: str) -> dict:

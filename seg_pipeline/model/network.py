@@ -44,8 +44,12 @@ class SkipScorer(nn.Module):
         if "visual" in self.parts and vector_dim <= 0:
             raise ValueError(f"modality '{config.modality}' needs segment vectors (vector_dim > 0)")
 
-    def interest(self, batch: Batch) -> torch.Tensor:  # pragma: no cover - interface
+    def interest(self, batch: Batch) -> torch.Tensor:
         """(B, S) interest p for the batch's slots; values on padding slots are meaningless."""
+        return self.slot_logits(self.training_view(batch))
+
+    def slot_logits(self, batch: Batch) -> torch.Tensor:  # pragma: no cover - interface
+        """The network itself: (B, S) p from a batch as given (interest() applies training-time dropout)."""
         raise NotImplementedError
 
     def training_view(self, batch: Batch) -> Batch:
@@ -133,10 +137,8 @@ class SegmentInterestModel(SkipScorer):
         if config.interest_scale > 0:
             self.log_scale = nn.Parameter(torch.tensor(math.log(config.interest_scale)))
 
-    def interest(self, batch: Batch) -> torch.Tensor:
-        """(B, S) interest p for the batch's slots; values on padding slots are meaningless."""
+    def slot_logits(self, batch: Batch) -> torch.Tensor:
         v_mask = batch.slot_mask
-        batch = self.training_view(batch)
         x = {}
         for m in self.parts:
             u, u_mask, v = self.tokens[m](batch)

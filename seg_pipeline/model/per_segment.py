@@ -11,9 +11,9 @@ history tokens (each: watched video + position + "left here" flag, and its CLIP 
   token; wide = a linear model over one-hot user, video, (N, slot) and a hashed user x slot
   cross, which memorises what DurationPosition and UserPosition count.
 * DIN (Zhou et al. 2018): the history is pooled per slot, each token weighted by an activation
-  unit comparing it with that slot's target (MLP of [h, t, h * t], not softmax-normalised, so the
-  pooled vector also says how much relevant history there is), then an MLP over [slot features ;
-  pooled history].
+  unit comparing it with that slot's target (one hidden layer over h, t and their interaction, not
+  softmax-normalised, so the pooled vector also says how much relevant history there is), then an
+  MLP over [slot features ; pooled history].
 """
 from __future__ import annotations
 
@@ -125,8 +125,7 @@ class WideDeepSkip(SkipScorer):
         for table in (self.wide_user, self.wide_video, self.wide_length_slot, self.wide_cross):
             nn.init.zeros_(table.weight)  # an id never trained adds nothing
 
-    def interest(self, batch: Batch) -> torch.Tensor:
-        batch = self.training_view(batch)
+    def slot_logits(self, batch: Batch) -> torch.Tensor:
         features, _ = self.inputs.slots(batch)
         tokens = self.inputs.history(batch)
         count = batch.hist_mask.sum(dim=1, keepdim=True).clamp(min=1)
@@ -142,29 +141,28 @@ class WideDeepSkip(SkipScorer):
 
 
 class DINSkip(SkipScorer):
-    """p_i = MLP([slot features ; sum_m a(h_m, t_i) h_m]), a = the activation unit."""
+    """p_i = MLP([slot features ; sum_m a(h_m, t_i) h_m]), a(h, t) = w . relu(A h + B t + (P h) * (Q t)) + c."""
 
     def __init__(self, config: ModelConfig, n_users: int, n_videos: int, vector_dim: int = 0):
         super().__init__(config, vector_dim)
         self.inputs = SlotInputs(config, n_users, n_videos, vector_dim)
         item = self.inputs.item_dim(config.d)
-        # MLP([h, t, h - t, h * t]) has the same first layer as A h + B t + C (h * t): h - t adds nothing.
+        # MLP([h, t, h - t, h * t]) has the first layer A h + B t + C (h * t) (h - t adds nothing). C (h * t)
+        # costs B x S x M x item x hidden per batch (minutes per epoch on the demo world); the
+        # factorised (P h) * (Q t) keeps a learned interaction at B x S x M x hidden.
         self.attention_history = nn.Linear(item, ATTENTION_HIDDEN)
         self.attention_target = nn.Linear(item, ATTENTION_HIDDEN, bias=False)
-        self.attention_product = nn.Linear(item, ATTENTION_HIDDEN, bias=False)
+        self.product_history = nn.Linear(item, ATTENTION_HIDDEN, bias=False)
+        self.product_target = nn.Linear(item, ATTENTION_HIDDEN, bias=False)
         self.attention_out = nn.Linear(ATTENTION_HIDDEN, 1)
         self.deep = _mlp(self.inputs.feature_dim + item, HIDDEN, config.dropout)
 
-    def interest(self, batch: Batch) -> torch.Tensor:
-        batch = self.training_view(batch)
+    def slot_logits(self, batch: Batch) -> torch.Tensor:
         features, target = self.inputs.slots(batch)  # (B, S, F), (B, S, I)
         tokens = self.inputs.history(batch)  # (B, M, I)
-        # The product term C (h * t) per hidden unit k is the bilinear form sum_i C_ki h_i t_i: one batched
-        # matmul of the (B, k, M, item) scaled tokens with the targets, never the (B, S, M, item) products.
-        scaled = tokens[:, None, :, :] * self.attention_product.weight[None, :, None, :]
-        product = torch.matmul(scaled, target.transpose(1, 2)[:, None]).permute(0, 3, 2, 1)  # (B, S, M, k)
+        product = self.product_history(tokens)[:, None, :, :] * self.product_target(target)[:, :, None, :]
         hidden = torch.relu(self.attention_history(tokens)[:, None, :, :]
-                            + self.attention_target(target)[:, :, None, :] + product)
+                            + self.attention_target(target)[:, :, None, :] + product)  # (B, S, M, hidden)
         weights = self.attention_out(hidden)[..., 0] * batch.hist_mask[:, None, :]  # (B, S, M)
         pooled = torch.einsum("bsm,bmi->bsi", weights, tokens)
         return self.deep(torch.cat([features, pooled], dim=-1))[..., 0]

@@ -73,6 +73,10 @@ def test_contract_leave_distribution_and_determinism(toy):
     reversed_views = test.iloc[::-1].reset_index(drop=True)
     assert np.array_equal(first.score(reversed_views), scores[::-1])
     assert "best epoch" in first.describe() and "modality both" in first.describe()
+    # interest: the network's p on real segments, padding from the end slot on (as a model's)
+    interest = first.interest(test)
+    segment = np.arange(N_SLOTS)[None, :] < n[:, None]
+    assert np.isfinite(interest[segment]).all() and (interest[~segment] == 1.0e4).all()
 
 
 def test_needs_a_warehouse_and_refuses_unknown_views(toy):

@@ -67,6 +67,12 @@ def test_report_on_trained_id_and_visual_models(data_home):
     # The known answer: the dull segment's vector gives it away, so visual beats chance.
     assert metric(table, "segment_interest", "visual", "NDCG@5") > metric(table, "Random", "none", "NDCG@5") + 0.1
     assert metric(table, "segment_interest", "visual", "HR@1") > metric(table, "Random", "none", "HR@1")
+    # The per-segment networks are baselines (no modality, the report seed) trained on the same warehouse;
+    # a per-segment scorer that reads CLIP vectors finds the dull segment too.
+    for name in ("WideDeep", "DIN"):
+        rows = table[table.method == name]
+        assert set(rows.modality) == {"none"} and set(rows.seed) == {0}
+        assert metric(table, name, "none", "NDCG@5") > metric(table, "Random", "none", "NDCG@5") + 0.1
 
     # segment_scores holds exactly what the checkpoint scores, real segments only.
     direct = score_views(checkpoint, data_home.warehouse, split="test")

@@ -33,7 +33,7 @@ class NeuralSkipBaseline(SkipBaseline):
 
     def __init__(self, seed: int = 0):
         super().__init__(seed)
-        self._scored: dict[bytes, np.ndarray] = {}
+        self._scored: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
 
     def fit(self, data: FitData) -> "NeuralSkipBaseline":
         from seg_pipeline.model.config import ModelConfig  # torch only when a neural baseline runs
@@ -62,14 +62,22 @@ class NeuralSkipBaseline(SkipBaseline):
         return self.config.modality
 
     def score(self, views: pd.DataFrame) -> np.ndarray:
+        return self._outputs(views)[0]
+
+    def interest(self, views: pd.DataFrame) -> np.ndarray:
+        """The network's per-segment interest p (PAD_SCORE from the end slot on), as a model's
+        ScoredViews.interest: what spearman_latent and the heatmaps read for a model."""
+        return self._outputs(views)[1]
+
+    def _outputs(self, views: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         check_views(views)
         ids = views["view_id"].to_numpy(dtype=np.int64)
         key = ids.tobytes()
-        if key not in self._scored:  # leave_distribution scores the same views again
+        if key not in self._scored:  # the report asks for scores, interest and leave distribution in turn
             self._scored = {key: self._score_ids(ids)}
         return self._scored[key]
 
-    def _score_ids(self, ids: np.ndarray) -> np.ndarray:
+    def _score_ids(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         from seg_pipeline.model.batches import ViewTensors
         from seg_pipeline.model.inputs import load_view_inputs
         from seg_pipeline.model.predict import predict_tensors
@@ -78,12 +86,12 @@ class NeuralSkipBaseline(SkipBaseline):
         with connect(self.warehouse, read_only=True) as con:
             inputs = load_view_inputs(con, SPLITS, self.config.max_history_tokens, vocab=self.vocab,
                                       vectors=self.vectors, use_vectors=self.vectors is not None, view_ids=ids)
-        scores, _ = predict_tensors(self.result.model, ViewTensors(inputs))
+        scores, interest = predict_tensors(self.result.model, ViewTensors(inputs))
         index = pd.Index(inputs.view_ids).get_indexer(ids)
         if (index < 0).any():
             raise ValueError(f"{self.name}: {int((index < 0).sum())} of {len(ids)} views are not labelled views of "
                              f"{self.warehouse}")
-        return scores[index]
+        return scores[index], interest[index]
 
     def describe(self) -> str:
         """One line for the report: what was trained and where early stopping ended."""

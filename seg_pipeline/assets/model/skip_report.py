@@ -64,11 +64,13 @@ def _ground_truth(home: DataHome, log_source: LogSource, enabled: bool) -> Optio
 
 @asset(
     group_name="model",
-    deps=["segment_interest_model", "skip_labels", "splits"],  # user_histories (GBDT features) via the model
+    # user_histories (GBDT features, the neural baselines' history tokens) and segment_embeddings via the model
+    deps=["segment_interest_model", "skip_labels", "splits"],
     code_version="1",
     kinds={"pytorch", "mlflow", "duckdb"},
     description="HR@K / NDCG@K / watch-time MAE of the segment-interest model (every trained seed) vs the "
-                "baselines (position priors, GBDTHazard) on test views (all, cold, warm; both protocols); "
+                "baselines (position priors, GBDTHazard, the per-segment networks WideDeep and DIN) on test "
+                "views (all, cold, warm; both protocols); "
                 "best model vs best baseline chosen on valid with a paired bootstrap interval; tables "
                 "skip_prediction_metrics, skip_prediction_summary (view), skip_prediction_comparison and "
                 "segment_scores; MLflow run with the report.",

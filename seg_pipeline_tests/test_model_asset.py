@@ -55,7 +55,7 @@ def test_trains_every_modality_logs_to_mlflow_and_lists_the_models(data_home):
         run = mlflow.MlflowClient(tracking_uri=MlflowTracking(root=str(data_home.root)).tracking_uri).get_run(run_id)
         assert run.data.tags["dagster_run_id"] == result.run_id
         assert run.data.params["modality"] == modality
-        assert run.data.params["configuration"] == "segment_interest" and run.data.params["video_dropout"] == "0.5"
+        assert run.data.params["configuration"] == "hybrid" and run.data.params["video_dropout"] == "0.5"
         history = mlflow.MlflowClient(tracking_uri=MlflowTracking(root=str(data_home.root)).tracking_uri) \
             .get_metric_history(run_id, "valid_NDCG_at_5")
         assert [m.step for m in history] == list(range(1, epochs_run + 1))
@@ -138,7 +138,8 @@ def test_seeds_give_one_row_and_checkpoint_each_and_one_stages_take_the_best(dat
 
 def test_named_configuration_resolves_and_explicit_knobs_override():
     default = SegmentInterestModelConfig().to_model_config(modality="id")
-    assert default == ModelConfig(modality="id", video_dropout=0.5, max_history_tokens=96).validate()
+    assert default == ModelConfig(modality="id", architecture="hybrid", video_dropout=0.5,
+                                  max_history_tokens=96).validate()
     paper = SegmentInterestModelConfig(configuration="paper", max_history_tokens=16).to_model_config()
     assert (paper.loss, paper.interest_scale, paper.history_leave_flag, paper.max_history_tokens) == \
         ("intra_video", 0.0, False, 16)

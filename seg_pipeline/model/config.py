@@ -26,7 +26,8 @@ class ModelConfig:
     """One model variant. d, lr and the early stop follow SPEC 3's ranges; the defaults were chosen
     on the demo world's *valid* split, for these reasons (numbers: benchmarks/bench_accuracy.py, the
     loss and ablation tables over 3 seeds on the SegMM sample and the demo world; the pipeline trains
-    the named configuration `segment_interest` of model/named_configs.py, these defaults + two levers):
+    the named configuration `hybrid` of model/named_configs.py, these defaults + the hybrid architecture
+    + two levers):
 
     * loss "survival", not eq. 8: eq. 8 only asks watched segments (j < y) to beat the leave slot
       y, which "interest falls with position" satisfies for every view; trained with it the model
@@ -54,7 +55,7 @@ class ModelConfig:
     the shape knobs they read d and dropout only.
 
     Issue 10 levers, all off here (named combinations in model/named_configs.py; the pipeline's
-    default `segment_interest` turns on video_dropout 0.5 and 96 history tokens):
+    default `hybrid` turns on video_dropout 0.5 and 96 history tokens):
     * video_dropout q: while training, each view's video ids (target and history tokens) become
       the out-of-vocabulary index with probability q. Without it the OOV embedding is never
       trained, yet every cold test video (88 % on the SegMM sample) uses it, and ids seen once are

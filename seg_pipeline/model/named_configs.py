@@ -1,11 +1,14 @@
 """Named model configurations (issue 10): overrides of ModelConfig's field defaults, chosen by name
 in the segment_interest_model asset (`configuration`) and compared in benchmarks/bench_accuracy.py.
 
-* `segment_interest` (the pipeline's default): video-id dropout 0.5 + a history budget of 96
-  tokens, which holds the 20-view history (18.3 of 19.1 views on the SegMM sample, 17.4 of 17.5 on
-  the demo world; 32 tokens hold about 10). Chosen on VALID: highest mean valid NDCG@5 over the
-  SegMM sample and the demo world among the configurations below (README, bench_accuracy.py
-  --select-across). Either lever alone did not help (h96 alone: SegMM test HR@1 0.440 +- 0.014).
+* `hybrid` (the pipeline's default): the SPEC 3 network and a Wide & Deep branch summed per slot
+  (model/hybrid.py), with the levers of `segment_interest`. Chosen on VALID: highest mean valid
+  NDCG@5 over the SegMM sample and the demo world (README, bench_accuracy.py --select-across), after
+  the per-segment WideDeep baseline matched `segment_interest` on SegMM and beat it on the demo world.
+* `segment_interest`: the previous default, video-id dropout 0.5 + a history budget of 96 tokens,
+  which holds the 20-view history (18.3 of 19.1 views on the SegMM sample, 17.4 of 17.5 on the demo
+  world; 32 tokens hold about 10). Either lever alone did not help (h96 alone: SegMM test HR@1
+  0.440 +- 0.014).
 * `paper`: SPEC 3 as published (eq. 8 loss, fixed interest scale, no history leave flag).
 * `default_previous`: ModelConfig's own defaults (survival loss, 32 history tokens), the default
   before issue 10.
@@ -20,7 +23,7 @@ from seg_pipeline.baselines.view_features import FEATURES
 from seg_pipeline.model.config import PER_SEGMENT_ARCHITECTURES
 from seg_pipeline.errors import ConfigError
 
-DEFAULT_CONFIGURATION = "segment_interest"
+DEFAULT_CONFIGURATION = "hybrid"
 HISTORY_TOKENS = 96  # holds the 20-view history (see above)
 VIDEO_DROPOUT = 0.5  # 0.25 lost to GBDTHazard on SegMM; 0.75 tied 0.5 on valid
 K = len(FEATURES)
@@ -28,7 +31,7 @@ K = len(FEATURES)
 _SEGMENT_INTEREST = dict(video_dropout=VIDEO_DROPOUT, max_history_tokens=HISTORY_TOKENS)
 
 NAMED_CONFIGS: dict[str, dict] = {
-    DEFAULT_CONFIGURATION: _SEGMENT_INTEREST,
+    "segment_interest": _SEGMENT_INTEREST,
     "paper": dict(loss="intra_video", interest_scale=0.0, history_leave_flag=False),
     "default_previous": dict(),
     "no_leave_flag": dict(_SEGMENT_INTEREST, history_leave_flag=False),
@@ -48,8 +51,8 @@ NAMED_CONFIGS: dict[str, dict] = {
     # The per-segment skip baselines (model/per_segment.py) with the default's inputs and training levers.
     "widedeep": dict(_SEGMENT_INTEREST, architecture="widedeep"),
     "din": dict(_SEGMENT_INTEREST, architecture="din"),
-    # SPEC 3's network + the WideDeep branch, summed per slot (model/hybrid.py)
-    "hybrid": dict(_SEGMENT_INTEREST, architecture="hybrid"),
+    # SPEC 3's network + the WideDeep branch, summed per slot (model/hybrid.py): the default
+    DEFAULT_CONFIGURATION: dict(_SEGMENT_INTEREST, architecture="hybrid"),
 }
 # Configurations whose inputs the pipeline's scoring paths (skip report, SegRec, apply) do not build.
 BENCHMARK_ONLY = tuple(name for name, o in NAMED_CONFIGS.items() if o.get("side_features") or o.get("stacked"))

@@ -39,10 +39,9 @@ from seg_pipeline.warehouse.tables import read_labelled_views, read_trained_mode
 
 DEFAULTS = ModelConfig()  # field defaults; a named configuration overrides some (model/named_configs.py)
 CHECKED_VALID_VIEWS = 200  # valid views each checkpoint must score on its own
-# Models per modality (seeds seed .. seed + seeds - 1). 1 in the default job: one segment_interest
-# seed of id + visual + both costs ~160 s on the default demo world (2 shared cores), so 3 seeds
-# (~480 s for training alone) cannot fit the 8-minute job; configs/segmm_sample.yaml and
-# benchmarks/bench_accuracy.py use 3 (README).
+# Models per modality (seeds seed .. seed + seeds - 1). 1 in the default job: one seed of id +
+# visual + both costs ~160-220 s on the default demo world (2 shared cores), so 3 seeds cannot fit
+# the 8-minute job; configs/segmm_sample.yaml and benchmarks/bench_accuracy.py use 3 (README).
 DEFAULT_SEEDS = 1
 
 
@@ -121,7 +120,7 @@ class SegmentInterestModelConfig(Config):
     code_version="1",
     kinds={"pytorch", "mlflow", "duckdb"},
     description="Segment-interest model (SPEC 3) per modality (id / visual / both) and seed, named "
-                "configuration segment_interest by default, trained on train views with early stopping on "
+                f"configuration {DEFAULT_CONFIGURATION} by default, trained on train views with early stopping on "
                 "valid NDCG@5; checkpoints under models/<modality>/seed<k>/best.pt, MLflow runs, warehouse "
                 "table trained_models (one row per (modality, seed)).",
 )

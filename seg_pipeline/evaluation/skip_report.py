@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from seg_pipeline.baselines.base import FitData
-from seg_pipeline.baselines.registry import BASELINES, check_baselines, make_baseline
+from seg_pipeline.baselines.registry import BASELINES, DEFAULT_BASELINES, check_baselines, make_baseline
 from seg_pipeline.baselines.view_features import FEATURE_COLUMNS
 from seg_pipeline.contract import EVAL_SPLIT, N_SLOTS, SEGMENT_SECONDS
 from seg_pipeline.errors import ConfigError
@@ -79,7 +79,7 @@ class SkipReportSettings:
     """Knobs of the evaluation; the metrics themselves are fixed by SPEC 4."""
 
     seed: int = 0  # tie-breaking draw, the Random baseline and GBDTHazard
-    baselines: tuple[str, ...] = tuple(BASELINES)
+    baselines: tuple[str, ...] = DEFAULT_BASELINES
     fit_splits: tuple[str, ...] = ("train", "valid")  # where the baselines' statistics come from
     heatmap_views: int = 6
 

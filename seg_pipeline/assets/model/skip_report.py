@@ -41,7 +41,8 @@ class SkipPredictionReportConfig(Config):
 
     seed: int = Field(default=DEFAULTS.seed, description="Tie-breaking draw of the ranks and the Random baseline.")
     baselines: list[str] = Field(default=list(DEFAULTS.baselines), description="Baselines to score "
-                                 "(seg_pipeline.baselines.registry.BASELINES).")
+                                 "(seg_pipeline.baselines.registry.BASELINES); the default leaves out DIN "
+                                 "(opt-in: the costliest, registry.OPT_IN).")
     fit_splits: list[str] = Field(default=list(DEFAULTS.fit_splits), description="Splits the baselines' "
                                   f"statistics come from; never '{EVAL_SPLIT}'.")
     heatmap_views: int = Field(default=DEFAULTS.heatmap_views, ge=0, description="Test views shown in the "

@@ -51,7 +51,7 @@ class SlotInputs(nn.Module):
 
     def __init__(self, config: ModelConfig, n_users: int, n_videos: int, vector_dim: int):
         super().__init__()
-        d = config.d
+        self.d = d = config.d
         parts = modality_parts(config.modality)
         self.use_id, self.use_visual = "id" in parts, "visual" in parts
         self.user = nn.Embedding(n_users, d, padding_idx=0)
@@ -62,11 +62,12 @@ class SlotInputs(nn.Module):
             self.scale = math.sqrt(vector_dim)
             self.visual = nn.Linear(vector_dim, d)
             self.end = nn.Parameter(torch.randn(d) * 0.02)
-        self.left_flag = nn.Embedding(2, self.item_dim(d))
-        self.d = d
+        self.left_flag = nn.Embedding(2, self.item_dim)
 
-    def item_dim(self, d: int) -> int:
-        return d * (int(self.use_id) + int(self.use_visual))
+    @property
+    def item_dim(self) -> int:
+        """Width of an item (target slot or history token): d per modality part."""
+        return self.d * (int(self.use_id) + int(self.use_visual))
 
     @property
     def feature_dim(self) -> int:
@@ -116,7 +117,7 @@ class WideDeepSkip(SkipScorer):
     def __init__(self, config: ModelConfig, n_users: int, n_videos: int, vector_dim: int = 0):
         super().__init__(config, vector_dim)
         self.inputs = SlotInputs(config, n_users, n_videos, vector_dim)
-        item = self.inputs.item_dim(config.d)
+        item = self.inputs.item_dim
         self.deep = _mlp(self.inputs.feature_dim + item, HIDDEN, config.dropout)
         self.wide_user = nn.Embedding(n_users, 1)
         self.wide_video = nn.Embedding(n_videos, 1)
@@ -146,9 +147,9 @@ class DINSkip(SkipScorer):
     def __init__(self, config: ModelConfig, n_users: int, n_videos: int, vector_dim: int = 0):
         super().__init__(config, vector_dim)
         self.inputs = SlotInputs(config, n_users, n_videos, vector_dim)
-        item = self.inputs.item_dim(config.d)
+        item = self.inputs.item_dim
         # MLP([h, t, h - t, h * t]) has the first layer A h + B t + C (h * t) (h - t adds nothing). C (h * t)
-        # costs B x S x M x item x hidden per batch (minutes per epoch on the demo world); the
+        # costs B x S x M x item x hidden per batch (over 10 minutes for one demo-world fit); the
         # factorised (P h) * (Q t) keeps a learned interaction at B x S x M x hidden.
         self.attention_history = nn.Linear(item, ATTENTION_HIDDEN)
         self.attention_target = nn.Linear(item, ATTENTION_HIDDEN, bias=False)

@@ -7,7 +7,7 @@ import pytest
 
 from seg_pipeline.baselines.base import FIT_VIEW_COLUMNS, FitData
 from seg_pipeline.baselines.priors import load_fit_data
-from seg_pipeline.baselines.registry import BASELINES, make_baseline
+from seg_pipeline.baselines.registry import BASELINES, DEFAULT_BASELINES, make_baseline
 from seg_pipeline.contract import N_SLOTS
 from seg_pipeline.errors import ConfigError
 from seg_pipeline.evaluation.metrics import ranking_metrics
@@ -148,7 +148,8 @@ def test_random_hit_rate_matches_chance():
 
 def test_registry_names_every_baseline():
     assert set(BASELINES) == {"Random", "AllPosition", "UserPosition", "ItemPosition", "DurationPosition",
-                              "GBDTHazard"}
+                              "GBDTHazard", "WideDeep", "DIN"}
+    assert set(BASELINES) - set(DEFAULT_BASELINES) == {"DIN"}  # opt-in: the costliest
     with pytest.raises(ConfigError, match="unknown baseline.*Popularity.*choose from.*AllPosition"):
         make_baseline("Popularity")
 

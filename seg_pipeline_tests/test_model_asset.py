@@ -15,7 +15,7 @@ from seg_pipeline.assets.model.training import (
 )
 from seg_pipeline.errors import ConfigError
 from seg_pipeline.model.config import ModelConfig
-from seg_pipeline.model.named_configs import NAMED_CONFIGS
+from seg_pipeline.model.named_configs import DEFAULT_CONFIGURATION, NAMED_CONFIGS
 from seg_pipeline.resources import DataHome, MlflowTracking, RunSettings
 from seg_pipeline.warehouse.db import connect
 from seg_pipeline.warehouse.tables import read_trained_models
@@ -48,7 +48,7 @@ def test_trains_every_modality_logs_to_mlflow_and_lists_the_models(data_home):
     assert [r[0] for r in rows] == ["both", "id", "visual"]
     for modality, path, run_id, best_epoch, epochs_run, ndcg5, weights, dagster_run, seed, configuration in rows:
         assert path == str(data_home.checkpoint(modality, 0)) and path.endswith(f"{modality}/seed0/best.pt")
-        assert seed == 0 and configuration == "segment_interest"
+        assert seed == 0 and configuration == DEFAULT_CONFIGURATION
         assert 1 <= best_epoch <= epochs_run <= 2 and 0.0 < ndcg5 <= 1.0
         assert weights == ("none" if modality == "id" else "random")
         assert dagster_run == result.run_id

@@ -18,6 +18,7 @@ from seg_pipeline.assets.model.skip_report import (
     skip_prediction_report,
 )
 from seg_pipeline.assets.model.training import segment_interest_model
+from seg_pipeline.baselines.registry import BASELINES
 from seg_pipeline.model.predict import score_views
 from seg_pipeline.resources import DataHome, LogSource, MlflowTracking, RunSettings
 from seg_pipeline.warehouse.db import connect
@@ -35,7 +36,8 @@ def run_pipeline(modalities: list[str]):
          segment_scores_cover_test_views],
         resources=RESOURCES,
         run_config={"ops": {"segment_interest_model": {"config": {**TINY_MODEL, "modalities": modalities}},
-                            "skip_prediction_report": {"config": {"heatmap_views": 3}}}},
+                            # every baseline, the opt-in DIN included
+                            "skip_prediction_report": {"config": {"heatmap_views": 3, "baselines": list(BASELINES)}}}},
     )
 
 

@@ -39,8 +39,8 @@ class FitData:
     features: every labelled view of every split with the tabular features of
     baselines/view_features.py (train rows leave-one-out / out-of-fold, valid rows from train, test
     rows from the fit splits); empty unless a baseline `needs_features`.
-    warehouse, device: for baselines that train on the model's own inputs (`needs_warehouse`,
-    baselines/neural.py): the warehouse they read them from and the torch device they train on.
+    warehouse, device: for baselines that train on the model's own inputs (baselines/neural.py):
+    the warehouse they read them from and the torch device they train on.
     """
 
     priors: pd.DataFrame = field(default_factory=lambda: _empty(PRIOR_COLUMNS))
@@ -56,7 +56,6 @@ class SkipBaseline(ABC):
     name: ClassVar[str]
     seeded: ClassVar[bool] = False  # scores depend on the seed (reported with it; else seed NULL)
     needs_features: ClassVar[bool] = False  # fit reads FitData.features, score the feature columns
-    needs_warehouse: ClassVar[bool] = False  # fit reads the model's inputs from FitData.warehouse
     # Choosing on valid needs a refit on train-only statistics (False: the fit never reads valid labels
     # as statistics, e.g. only for early stopping, so one fit serves valid and test).
     refit_to_select: ClassVar[bool] = True
@@ -71,6 +70,15 @@ class SkipBaseline(ABC):
     @abstractmethod
     def score(self, views: pd.DataFrame) -> np.ndarray:
         """Interest per slot for each view (columns VIEW_COLUMNS); deterministic."""
+
+    def interest(self, views: pd.DataFrame) -> Optional[np.ndarray]:
+        """A per-segment interest that differs from the scores (a network's p, as a model's
+        ScoredViews.interest), or None: then the scores serve as interest too."""
+        return None
+
+    def describe(self) -> Optional[str]:
+        """One line for the report about the fit (a network's modality and best epoch), or None."""
+        return None
 
     def leave_distribution(self, views: pd.DataFrame) -> np.ndarray:
         """float64 (n_views, N_SLOTS) P(leave at slot) over slots 0..N (rows sum to 1, 0 on padding).

@@ -28,7 +28,6 @@ class NeuralSkipBaseline(SkipBaseline):
     configuration: ClassVar[str]
     overrides: ClassVar[dict] = {}  # ModelConfig knobs over the named configuration (a subclass may set them)
     seeded: ClassVar[bool] = True
-    needs_warehouse: ClassVar[bool] = True  # fit reads FitData.warehouse
     refit_to_select: ClassVar[bool] = False
 
     def __init__(self, seed: int = 0):
@@ -65,8 +64,7 @@ class NeuralSkipBaseline(SkipBaseline):
         return self._outputs(views)[0]
 
     def interest(self, views: pd.DataFrame) -> np.ndarray:
-        """The network's per-segment interest p (PAD_SCORE from the end slot on), as a model's
-        ScoredViews.interest: what spearman_latent and the heatmaps read for a model."""
+        """The network's per-segment interest p (PAD_SCORE from the end slot on)."""
         return self._outputs(views)[1]
 
     def _outputs(self, views: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -94,7 +92,6 @@ class NeuralSkipBaseline(SkipBaseline):
         return scores[index], interest[index]
 
     def describe(self) -> str:
-        """One line for the report: what was trained and where early stopping ended."""
         r = self.result
         return (f"{self.name}: {self.configuration} network, modality {self.modality}, seed {self.seed}, best epoch "
                 f"{r.best_epoch}/{len(r.epochs)}, valid NDCG@5 {r.best_valid.get('NDCG@5', float('nan')):.4f}")

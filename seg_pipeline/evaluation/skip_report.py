@@ -161,14 +161,14 @@ def score_baselines(settings: SkipReportSettings, views: pd.DataFrame, fit: FitD
     for name in settings.baselines:
         cls = BASELINES[name]
         baseline = make_baseline(name, settings.seed).fit(fit)
-        if hasattr(baseline, "describe"):
-            log(baseline.describe())
+        note = baseline.describe()
+        if note is not None:
+            log(note)
         valid = None
         if valid_views is not None and len(valid_views) and select_fit is not None:
             chooser = baseline if not cls.refit_to_select else make_baseline(name, settings.seed).fit(select_fit)
             valid = chooser.score(valid_views)
-        interest = baseline.interest(views) if hasattr(baseline, "interest") else None  # neural baselines
-        out.append(ScoredMethod(name, NO_MODALITY, baseline.score(views), interest=interest,
+        out.append(ScoredMethod(name, NO_MODALITY, baseline.score(views), interest=baseline.interest(views),
                                 leave_probs=baseline.leave_distribution(views),
                                 seed=settings.seed if cls.seeded else None, valid_scores=valid))
     return out

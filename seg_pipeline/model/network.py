@@ -32,7 +32,7 @@ PAD_SCORE = 1.0e4
 
 class SkipScorer(nn.Module):
     """What every network trained on the skip task shares (model/architectures.py lists them):
-    `interest(batch) -> (B, S)` is the only method a network writes; the loss, the skip scores,
+    `slot_logits(batch) -> (B, S)` is the only method a network writes; the loss, the skip scores,
     the padding contract and video-id dropout are the same for all, so an architecture comparison
     changes nothing but the architecture."""
 
